@@ -1,0 +1,183 @@
+"""Turn an app folder (or an existing .romfs) into an eerom image for one EEPROM part."""
+
+import os
+
+from . import compress, mpy, romfs
+from .errors import BuildError, UsageError
+from .header import Header
+from .image import Image
+
+SKIP_DIRS = {"__pycache__"}
+SKIP_SUFFIXES = (".pyc", ".pyo", "~")
+
+
+class BuiltFile:
+    def __init__(self, path, source_size, data, how):
+        self.path = path  # path inside the image, '/'-separated
+        self.source_size = source_size  # bytes in the app folder
+        self.data = data  # bytes stored in the ROMFS
+        self.how = how  # "compiled", "kept", "data", "romfs"
+        self.marginal = None  # deflated bytes this file costs (filled by the report)
+
+
+class Build:
+    def __init__(self, part, header, files, romfs_image, image, method_label, warnings):
+        self.part = part
+        self.header = header
+        self.files = files
+        self.romfs = romfs_image
+        self.image = image
+        self.method_label = method_label
+        self.warnings = warnings
+
+    @property
+    def size(self):
+        return self.image.size
+
+    @property
+    def fits(self):
+        return self.size <= self.part.size
+
+
+def _is_romfs_file(path):
+    if not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        return f.read(3) == romfs.HEADER
+
+
+def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
+    """Read an app folder into ({name: bytes | dict}, [BuiltFile], warnings)."""
+    if not os.path.exists(appdir):
+        raise UsageError("%s does not exist" % appdir, hint="give the folder that holds your app.py")
+    if not os.path.isdir(appdir):
+        raise UsageError("%s is neither a folder nor a .romfs image" % appdir,
+                         hint="give the folder that holds your app.py, or a .romfs made by `mpremote romfs build`")
+    tree, files, warnings = {}, [], []
+    binary = None if keep_py else (mpy_cross or mpy.default_mpy_cross())
+
+    def read(path):
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise UsageError("cannot read %s: %s" % (path, e.strerror or e)) from None
+
+    def visit(folder, rel, node):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as e:
+            raise UsageError("cannot list %s: %s" % (folder, e.strerror or e)) from None
+        for name in names:
+            full = os.path.join(folder, name)
+            if name.startswith(".") or name in SKIP_DIRS or name.endswith(SKIP_SUFFIXES):
+                continue
+            inner = rel + name
+            if os.path.isdir(full):
+                sub = {}
+                visit(full, inner + "/", sub)
+                node[name] = sub
+                continue
+            data = read(full)
+            if name.endswith(".py") and not keep_py:
+                target = name[:-3] + ".mpy"
+                if target in names:
+                    warnings.append("%s and %s both exist: using the compiled %s"
+                                    % (inner, rel + target, inner))
+                node[target] = mpy.compile_source(data, inner, binary, opt)
+                files.append(BuiltFile(rel + target, len(data), node[target], "compiled"))
+            elif name.endswith(".mpy"):
+                if name[:-4] + ".py" in names and not keep_py:
+                    continue  # replaced by the compiled source above
+                ok, text = mpy.describe(data)
+                if not ok:
+                    raise BuildError("%s: %s" % (inner, text), hint="rebuild it with mpy-cross 1.23 or newer")
+                if "native" in text:
+                    warnings.append("%s: %s" % (inner, text))
+                node[name] = data
+                files.append(BuiltFile(inner, len(data), data, "kept"))
+            else:
+                node[name] = data
+                files.append(BuiltFile(inner, len(data), data, "kept" if name.endswith(".py") else "data"))
+
+    visit(appdir, "", tree)
+    if not files:
+        raise UsageError("%s holds no files" % appdir)
+    if not ({"app.py", "app.mpy"} & set(tree)):
+        warnings.append("no app.py or app.mpy at the top: the badge imports hexpansion_N.app")
+    return tree, files, warnings
+
+
+def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024",
+          keep_py=False, mpy_cross=None, opt=0, effort="best"):
+    """Build an image from an app folder or a .romfs file.  Does not check the fit."""
+    if _is_romfs_file(source):
+        with open(source, "rb") as f:
+            raw = f.read()
+        romfs_image = _trim_romfs(raw)
+        root = romfs.check(romfs_image)
+        files = [BuiltFile(path, len(f.data), f.data, "romfs") for path, f in romfs.walk_files(root)]
+        warnings = []
+    else:
+        tree, files, warnings = collect(source, keep_py, mpy_cross, opt)
+        romfs_image = romfs.write(tree)
+        romfs.check(romfs_image)
+    header = Header(vid=vid, pid=pid, name=name, unique_id=unique_id, fs_offset=part.fs_offset,
+                    page_size=part.page, total_size=part.size, manifest_version=manifest_version)
+    header.pack()  # raises UsageError on a bad field before the slow compression
+    method, payload, label = compress.best(romfs_image, effort)
+    image = Image.create(header, romfs_image, payload, method)
+    # Self-check: what we wrote must read back through the full checker.
+    Image.from_bytes(image.to_bytes(), max_image_size=max(len(romfs_image), 1), check_part_size=False)
+    return Build(part, header, files, romfs_image, image, label, warnings)
+
+
+def _trim_romfs(raw):
+    """A .romfs read from a partition may carry padding after the filesystem record."""
+    try:
+        _, _, end = romfs._record(memoryview(raw), 0, len(raw))
+    except Exception:
+        return raw  # let romfs.check() report it
+    return raw[:end]
+
+
+def marginal_costs(build, effort="best"):
+    """For each file, how many payload bytes the image would lose without it.
+
+    Uses the build's encoder choice for up to 16 files (so a one-file app's cost is its
+    payload), zlib -9 beyond that to keep the report quick."""
+    if len(build.files) > 16:
+        effort = "fast"
+
+    def size(files):
+        if not files:
+            return 0
+        return len(compress.best(romfs.write(_tree_of(files)), effort)[1])
+
+    whole = size(build.files)
+    for f in build.files:
+        f.marginal = whole - size([g for g in build.files if g is not f])
+
+
+def _tree_of(files):
+    tree = {}
+    for f in files:
+        parts = f.path.split("/")
+        node = tree
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = f.data
+    return tree
+
+
+def parse_int(text, what, bits=16):
+    try:
+        value = int(text, 0)
+    except (TypeError, ValueError):
+        raise UsageError("%s %r is not a number" % (what, text), hint="use decimal or 0x-prefixed hex") from None
+    if not 0 <= value < 1 << bits:
+        raise UsageError("%s %s does not fit in %d bits" % (what, text, bits))
+    return value
+
+
+__all__ = ["build", "collect", "marginal_costs", "Build", "BuiltFile", "BuildError"]

