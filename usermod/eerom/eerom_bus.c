@@ -1,0 +1,163 @@
+// I2C EEPROM access for the eerom module (MicroPython glue).
+#include "py/runtime.h"
+#include "py/objarray.h"
+#include "py/mperrno.h"
+
+#include "eerom_bus.h"
+
+void eerom_bus_init(eerom_bus_t *bus, mp_obj_t i2c) {
+    bus->i2c = i2c;
+    bus->addr = 0;
+    bus->addrsize = 16;
+    bus->transactions = 0;
+    bus->bytes_read = 0;
+    #if EEROM_HAVE_NATIVE_I2C
+    // machine.I2C, machine.SoftI2C and ports' own I2C types (the badge's tildagon I2C)
+    // share machine_i2c's locals dict and implement its C protocol.
+    const mp_obj_type_t *type = mp_obj_get_type(i2c);
+    bus->native = NULL;
+    if (MP_OBJ_TYPE_HAS_SLOT(type, locals_dict)
+        && MP_OBJ_TYPE_GET_SLOT(type, locals_dict) == &mp_machine_i2c_locals_dict
+        && MP_OBJ_TYPE_HAS_SLOT(type, protocol)) {
+        bus->native = MP_OBJ_TYPE_GET_SLOT(type, protocol);
+        return;
+    }
+    #endif
+    mp_obj_t dest[2];
+    mp_load_method_maybe(i2c, MP_QSTR_readfrom_mem_into, dest);
+    if (dest[0] == MP_OBJ_NULL) {
+        mp_raise_TypeError(MP_ERROR_TEXT("eerom: need a machine.I2C or an object with readfrom_mem_into()"));
+    }
+}
+
+#if EEROM_HAVE_NATIVE_I2C
+static inline bool is_native(eerom_bus_t *bus) {
+    return bus->native != NULL;
+}
+#else
+#define is_native(bus) (false)
+#endif
+
+// Call a method of a duck-typed bus (args as for mp_call_method_n_kw).  An OSError
+// becomes its negative errno; other exceptions propagate.
+static int call_method(size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        mp_call_method_n_kw(n_args, n_kw, args);
+        nlr_pop();
+        return 0;
+    }
+    mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+    if (!mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), MP_OBJ_FROM_PTR(&mp_type_OSError))) {
+        nlr_jump(nlr.ret_val);
+    }
+    mp_obj_t value = mp_obj_exception_get_value(exc);
+    mp_int_t err = mp_obj_is_small_int(value) ? MP_OBJ_SMALL_INT_VALUE(value) : MP_EIO;
+    return err > 0 ? -err : -MP_EIO;
+}
+
+int eerom_bus_probe(eerom_bus_t *bus, uint16_t addr) {
+    bus->transactions += 1;
+    #if EEROM_HAVE_NATIVE_I2C
+    if (is_native(bus)) {
+        // An address-only write, as machine.I2C.scan() does.
+        mp_machine_i2c_buf_t buf = {.len = 0, .buf = NULL};
+        int ret = bus->native->transfer(MP_OBJ_TO_PTR(bus->i2c), addr, 1, &buf, MP_MACHINE_I2C_FLAG_STOP);
+        return ret < 0 ? ret : 0;
+    }
+    #endif
+    mp_obj_t args[4];
+    mp_load_method(bus->i2c, MP_QSTR_writeto, args);
+    args[2] = MP_OBJ_NEW_SMALL_INT(addr);
+    args[3] = mp_const_empty_bytes;
+    return call_method(2, 0, args);
+}
+
+int eerom_bus_detect(eerom_bus_t *bus) {
+    bool at50 = eerom_bus_probe(bus, 0x50) == 0;
+    bool at57 = eerom_bus_probe(bus, 0x57) == 0;
+    if (!at50 && at57) {
+        bus->addr = 0x57;
+        bus->addrsize = 16;
+        return 0;
+    }
+    if (!at50) {
+        return -MP_ENODEV;
+    }
+    bool all = at57;
+    for (uint16_t a = 0x51; all && a < 0x57; ++a) {
+        all = eerom_bus_probe(bus, a) == 0;
+    }
+    bus->addr = 0x50;
+    bus->addrsize = all ? 8 : 16;
+    return 0;
+}
+
+// One read transaction: set the address, repeated START, read.
+static int read_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, uint8_t *buf, size_t len) {
+    bus->transactions += 1;
+    #if EEROM_HAVE_NATIVE_I2C
+    if (is_native(bus)) {
+        uint8_t abuf[2] = {(uint8_t)(memaddr >> 8), (uint8_t)memaddr};
+        size_t alen = bus->addrsize / 8;
+        mp_machine_i2c_buf_t bufs[2] = {
+            {.len = alen, .buf = abuf + 2 - alen},
+            {.len = len, .buf = buf},
+        };
+        int ret;
+        #if MICROPY_PY_MACHINE_I2C_TRANSFER_WRITE1
+        if (bus->native->transfer_supports_write1) {
+            ret = bus->native->transfer(MP_OBJ_TO_PTR(bus->i2c), addr, 2, bufs,
+                MP_MACHINE_I2C_FLAG_WRITE1 | MP_MACHINE_I2C_FLAG_READ | MP_MACHINE_I2C_FLAG_STOP);
+            return ret < 0 ? ret : 0;
+        }
+        #endif
+        ret = bus->native->transfer(MP_OBJ_TO_PTR(bus->i2c), addr, 1, &bufs[0], 0);
+        if (ret != (int)alen) {
+            // Release the bus, as machine_i2c.c's read_mem() does.
+            mp_machine_i2c_buf_t none = {.len = 0, .buf = NULL};
+            bus->native->transfer(MP_OBJ_TO_PTR(bus->i2c), addr, 1, &none, MP_MACHINE_I2C_FLAG_STOP);
+            return ret < 0 ? ret : -MP_EIO;
+        }
+        ret = bus->native->transfer(MP_OBJ_TO_PTR(bus->i2c), addr, 1, &bufs[1],
+            MP_MACHINE_I2C_FLAG_READ | MP_MACHINE_I2C_FLAG_STOP);
+        return ret < 0 ? ret : 0;
+    }
+    #endif
+    // readfrom_mem_into(addr, memaddr, buf, addrsize=N) with a writable memoryview on
+    // our buffer: no copy, and nothing the callee could keep beyond the memoryview.
+    mp_obj_t args[7];
+    mp_load_method(bus->i2c, MP_QSTR_readfrom_mem_into, args);
+    args[2] = MP_OBJ_NEW_SMALL_INT(addr);
+    args[3] = mp_obj_new_int_from_uint(memaddr);
+    args[4] = mp_obj_new_memoryview(MP_OBJ_ARRAY_TYPECODE_FLAG_RW | 'B', len, buf);
+    args[5] = MP_OBJ_NEW_QSTR(MP_QSTR_addrsize);
+    args[6] = MP_OBJ_NEW_SMALL_INT(bus->addrsize);
+    return call_method(3, 1, args);
+}
+
+int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len) {
+    // A transaction carries addrsize bits of memory address; the bits above travel in
+    // the I2C address (M24C16 block select, M24M02 bank select), so no read crosses
+    // such a boundary.  Within it the part's address counter runs on.
+    uint32_t span = bus->addrsize == 8 ? 0x100 : 0x10000;
+    while (len > 0) {
+        size_t n = span - (memaddr & (span - 1));
+        if (n > len) {
+            n = len;
+        }
+        if (EEROM_READ_CHUNK_MAX > 0 && n > EEROM_READ_CHUNK_MAX) {
+            n = EEROM_READ_CHUNK_MAX;
+        }
+        uint16_t addr = bus->addr + (uint16_t)(memaddr / span);
+        int ret = read_once(bus, addr, memaddr & (span - 1), buf, n);
+        if (ret != 0) {
+            return ret;
+        }
+        bus->bytes_read += n;
+        memaddr += n;
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}

@@ -1,0 +1,45 @@
+// I2C EEPROM access for the eerom module: native machine.I2C/SoftI2C objects through
+// MicroPython's C transfer protocol, or any object with readfrom_mem_into(),
+// writeto_mem() and writeto() (how the unix port's tests drive it with a simulator).
+#ifndef EEROM_BUS_H
+#define EEROM_BUS_H
+
+#include "py/obj.h"
+#include "extmod/modmachine.h"
+
+#define EEROM_HAVE_NATIVE_I2C (MICROPY_PY_MACHINE_I2C || MICROPY_PY_MACHINE_SOFTI2C)
+
+// Largest single read transaction; 0 means "as large as the part allows" (a 256-byte
+// block on 1-byte-address parts, a 64 KiB bank on 2-byte-address parts).
+#ifndef EEROM_READ_CHUNK_MAX
+#define EEROM_READ_CHUNK_MAX (0)
+#endif
+
+typedef struct _eerom_bus_t {
+    mp_obj_t i2c;
+    #if EEROM_HAVE_NATIVE_I2C
+    const mp_machine_i2c_p_t *native; // NULL: call the object's Python methods
+    #endif
+    uint16_t addr; // I2C address of the first (or only) block of the EEPROM
+    uint8_t addrsize; // memory address bits: 8 or 16
+    uint32_t transactions; // bus transactions eerom started
+    uint32_t bytes_read; // data bytes eerom read
+} eerom_bus_t;
+
+// Raise TypeError if `i2c` is neither a native I2C object nor duck-typed like one.
+void eerom_bus_init(eerom_bus_t *bus, mp_obj_t i2c);
+
+// 0 if a device ACKs `addr`, else a negative errno.
+int eerom_bus_probe(eerom_bus_t *bus, uint16_t addr);
+
+// Find the EEPROM the way the badge does and set bus->addr/addrsize:
+// 0x57 present and 0x50 absent -> 0x57, 16-bit; 0x50..0x57 all present -> 0x50, 8-bit
+// (M24C16); 0x50 present -> 0x50, 16-bit.  Returns 0 or -MP_ENODEV.
+int eerom_bus_detect(eerom_bus_t *bus);
+
+// Read len bytes from EEPROM memory address memaddr into buf, in as few sequential
+// reads as the part allows.  Returns 0 or a negative errno.  Python exceptions other
+// than OSError raised by a duck-typed bus propagate.
+int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len);
+
+#endif // EEROM_BUS_H

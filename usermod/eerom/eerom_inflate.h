@@ -1,0 +1,24 @@
+// Inflate an eerom payload into its final buffer with MicroPython's uzlib (plain C).
+//
+// Back-references are served from the output buffer itself (uzlib with no
+// dictionary), so no window RAM is needed whatever window the encoder used.
+#ifndef EEROM_INFLATE_H
+#define EEROM_INFLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eerom_image.h"
+
+// Bytes of scratch state the inflater needs (uzlib's decoder state, ~1.3 KiB):
+// callers allocate it so that it need not live on a small MCU stack.
+size_t eerom_inflate_state_size(void);
+
+// Inflate the raw deflate stream in[0..in_len) to exactly out_len bytes at out.
+// `out` must have room for out_len + 1 bytes: the extra byte lets the decoder show
+// that a stream is longer than declared without ever writing past the buffer.
+// `in` must not overlap out[0..out_len].  Returns EEROM_OK, or EEROM_ERR_INFLATE if
+// the stream is malformed, shorter or longer than out_len, or followed by more input.
+eerom_err_t eerom_inflate(void *state, uint8_t *out, size_t out_len, const uint8_t *in, size_t in_len);
+
+#endif // EEROM_INFLATE_H

@@ -1,0 +1,19 @@
+# eerom user C module, for CMake-based ports (esp32, rp2):
+#   make USER_C_MODULES=<eerom checkout>/micropython.cmake
+# or include() this file from a firmware's own top-level micropython.cmake, as the
+# Tildagon badge does for its drivers.
+add_library(usermod_eerom INTERFACE)
+
+target_sources(usermod_eerom INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/modeerom.c
+    ${CMAKE_CURRENT_LIST_DIR}/eerom_bus.c
+    ${CMAKE_CURRENT_LIST_DIR}/eerom_image.c
+    ${CMAKE_CURRENT_LIST_DIR}/eerom_inflate.c
+    ${CMAKE_CURRENT_LIST_DIR}/eerom_romfs.c
+)
+
+target_include_directories(usermod_eerom INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}
+)
+
+target_link_libraries(usermod INTERFACE usermod_eerom)
