@@ -1,0 +1,2 @@
+def greeting(message, port):
+    return "%s (hexpansion port %s)" % (message, port)

@@ -1,0 +1,5 @@
+NAME = "helpers"
+
+
+def double(x):
+    return 2 * x

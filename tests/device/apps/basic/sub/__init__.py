@@ -1,0 +1,1 @@
+PACKAGE_FLAG = "sub-init"
