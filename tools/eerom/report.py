@@ -32,7 +32,11 @@ def fit_report(build, lfs=None, lfs_note=None):
         verdict, part.name, image.size, part.size, _pct(image.size, part.size),
         abs(part.size - image.size), "free" if build.fits else "over"))
     lines.append("")
-    if lfs is not None:
+    if lfs is not None and not lfs.possible:
+        lines.append("badge today: THEX header + LittleFS (%d B blocks, %s): cannot store these files at all"
+                     % (lfs.block_size, lfs.tool))
+        lines.append("  (a file entry with its name and mtime does not fit a %d-byte metadata block)" % lfs.block_size)
+    elif lfs is not None:
         lines.append("badge today: THEX header + LittleFS (%d B blocks, %s):" % (lfs.block_size, lfs.tool))
         lines.append("  %d of %d blocks -> %d of %d B (%s)%s" % (
             lfs.blocks_used, lfs.blocks_available, lfs.size, part.size, _pct(lfs.size, part.size),
