@@ -1,21 +1,23 @@
-"""Shared fixtures: paths, image building, and running scripts in the unix port."""
+"""Shared fixtures: paths, image building, and the device targets (unix, qemu)."""
 
-import json
 import os
 
 import pytest
 
-from eerom import builder, unixport
+from eerom import builder
 from eerom.littlefs_layout import find_micropython
 from eerom.parts import get_part
+import targets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE_APP = os.path.join(ROOT, "examples", "hello_hexpansion")
 TEST_APPS = os.path.join(ROOT, "tests", "device", "apps")
+LOADER_DIR = os.path.join(ROOT, "boards", "TILDAGON", "modules")
 
 
 @pytest.fixture(scope="session")
 def micropython():
+    """The product unix build (eerom only), as users get it."""
     binary = find_micropython()
     if not binary or not os.access(binary, os.X_OK):
         pytest.fail("no MicroPython unix build with the eerom module: run `make setup` (or set EEROM_MICROPYTHON)")
@@ -30,32 +32,14 @@ def build_image(app, part="m24c16", **kw):
 
 
 class Device:
-    """Runs scripts in the unix port; a script reports with report(**values)."""
+    """Runs scripts on a target.  report(**values) in a script becomes a dict here."""
 
-    PRELUDE = (
-        "import json, os, gc, vfs, eerom, eeprom_sim\n"
-        "def report(**kw):\n"
-        "    print('RESULT ' + json.dumps(kw))\n"
-        "def mounted():\n"
-        "    return [p for _, p in vfs.mount()]\n"
-    )
+    def __init__(self, target):
+        self.target = target
+        self.kind = target.name
 
-    def __init__(self, binary, tmp_path):
-        self.binary = binary
-        self.tmp_path = tmp_path
-        self.count = 0
-
-    def file(self, data, name=None):
-        self.count += 1
-        path = self.tmp_path / (name or "blob%d.bin" % self.count)
-        path.write_bytes(data)
-        return str(path)
-
-    def run(self, script, *args, heapsize=None):
-        """Run; return the list of report() dicts.  Fails the test on a crash."""
-        code, out = unixport.run(self.PRELUDE + script, args, binary=self.binary, check=False, heapsize=heapsize)
-        assert code == 0, "MicroPython exited with %d:\n%s" % (code, out)
-        return [json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")]
+    def run(self, script, *args, timeout=300):
+        return targets.parse_results(self.target.run(script, args, timeout=timeout))
 
     def run1(self, script, *args, **kw):
         results = self.run(script, *args, **kw)
@@ -63,6 +47,39 @@ class Device:
         return results[0]
 
 
+_targets = {}
+
+
+def _target(kind):
+    if kind not in _targets:
+        if kind == "unix":
+            binary = targets.unix_test_binary()
+            if not os.access(binary, os.X_OK):
+                pytest.fail("no unix test build at %s: run `make setup`" % binary)
+            _targets[kind] = targets.UnixTarget(binary)
+        else:
+            firmware = targets.qemu_test_firmware()
+            reason = os.path.join(targets.BUILD, "qemu-unavailable")
+            if os.path.exists(reason):
+                pytest.skip("qemu ARM target unavailable: " + open(reason).read().strip())
+            if not os.path.exists(firmware):
+                pytest.fail("no qemu test firmware at %s: run `make setup`" % firmware)
+            _targets[kind] = targets.QemuTarget(firmware)
+    return _targets[kind]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for t in _targets.values():
+        t.close()
+
+
+@pytest.fixture(params=["unix", "qemu"])
+def device(request):
+    """A device test runs on both targets."""
+    return Device(_target(request.param))
+
+
 @pytest.fixture
-def device(micropython, tmp_path):
-    return Device(micropython, tmp_path)
+def unix_device():
+    """For tests that need the unix port's filesystem."""
+    return Device(_target("unix"))

@@ -4,8 +4,7 @@ from conftest import EXAMPLE_APP, build_image
 
 BADGE_FLOW = """
 import struct, badge_lfs
-image = open(sys.argv[1], "rb").read()
-bus = eeprom_sim.Bus(eeprom_sim.EEPROM.part(sys.argv[2], data=image))
+bus = eeprom_sim.Bus(eeprom_sim.EEPROM.part(ARGS[1], data=ARGS[0]))
 # 1. the badge's detection and header read (util.py): scan, then readfrom_mem
 devices = bus.scan()
 addr, alen = (0x50, 1) if all(a in devices for a in range(0x50, 0x58)) else (0x50, 2)
@@ -33,7 +32,7 @@ report(header_ok=raw[1:4] == b"HEX" and version in (b"2024", b"2026") and check 
 def test_old_firmware_identifies_but_never_writes(device):
     for part in ("m24c16", "m24c64"):
         b = build_image(EXAMPLE_APP, part, name="Hello")
-        r = device.run1(BADGE_FLOW, device.file(b.image.to_bytes()), part)
+        r = device.run1(BADGE_FLOW, b.image.to_bytes(), part)
         assert r["header_ok"] and (r["vid"], r["pid"], r["name"]) == (0xCA75, 0x1337, "Hello")
         assert r["lfs"] != "mounted"  # LittleFS finds no filesystem ...
         assert r["written"] == 0  # ... and nothing was written to the part

@@ -44,12 +44,11 @@ def test_spec_example_reads_back():
 
 
 def test_spec_example_mounts_on_the_device(device):
-    path = device.file(spec_example())
     r = device.run1("""
-bus = eeprom_sim.Bus(eeprom_sim.EEPROM.part("m24c16", data=open(sys.argv[1], "rb").read()))
+bus = eeprom_sim.Bus(eeprom_sim.EEPROM.part("m24c16", data=ARGS[0]))
 info = eerom.mount(bus, "/ex")
 report(name=info.name, files=sorted(os.listdir("/ex")), lib=os.listdir("/ex/lib"),
        msg=open("/ex/lib/msg.txt").read(), app=open("/ex/app.py").read())
-""", path)
+""", spec_example())
     assert r == {"name": "Example", "files": ["app.py", "lib"], "lib": ["msg.txt"],
                  "msg": "hello hello hello hello\n", "app": 'print("hi")\n'}

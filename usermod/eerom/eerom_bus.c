@@ -2,6 +2,7 @@
 #include "py/runtime.h"
 #include "py/objarray.h"
 #include "py/mperrno.h"
+#include "py/mphal.h"
 
 #include "eerom_bus.h"
 
@@ -136,11 +137,15 @@ static int read_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, uint8_t 
     return call_method(3, 1, args);
 }
 
+// A transaction carries addrsize bits of memory address; the bits above travel in the
+// I2C address (M24C16 block select, M24M02 bank select).
+static inline uint32_t address_span(eerom_bus_t *bus) {
+    return bus->addrsize == 8 ? 0x100 : 0x10000;
+}
+
 int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len) {
-    // A transaction carries addrsize bits of memory address; the bits above travel in
-    // the I2C address (M24C16 block select, M24M02 bank select), so no read crosses
-    // such a boundary.  Within it the part's address counter runs on.
-    uint32_t span = bus->addrsize == 8 ? 0x100 : 0x10000;
+    // No read crosses a block/bank boundary; within one the part's counter runs on.
+    uint32_t span = address_span(bus);
     while (len > 0) {
         size_t n = span - (memaddr & (span - 1));
         if (n > len) {
@@ -155,6 +160,76 @@ int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len)
             return ret;
         }
         bus->bytes_read += n;
+        memaddr += n;
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+// One page write transaction: memory address then data, STOP.
+static int write_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, const uint8_t *buf, size_t len) {
+    bus->transactions += 1;
+    #if EEROM_HAVE_NATIVE_I2C
+    if (is_native(bus)) {
+        size_t alen = bus->addrsize / 8;
+        uint8_t abuf[2] = {(uint8_t)(memaddr >> 8), (uint8_t)memaddr};
+        mp_machine_i2c_buf_t bufs[2] = {
+            {.len = alen, .buf = abuf + 2 - alen},
+            {.len = len, .buf = (uint8_t *)buf},
+        };
+        int ret = bus->native->transfer(MP_OBJ_TO_PTR(bus->i2c), addr, 2, bufs, MP_MACHINE_I2C_FLAG_STOP);
+        if (ret < 0) {
+            return ret;
+        }
+        return ret == (int)(alen + len) ? 0 : -MP_EIO; // a NACKed data byte
+    }
+    #endif
+    mp_obj_t args[7];
+    mp_load_method(bus->i2c, MP_QSTR_writeto_mem, args);
+    args[2] = MP_OBJ_NEW_SMALL_INT(addr);
+    args[3] = mp_obj_new_int_from_uint(memaddr);
+    args[4] = mp_obj_new_memoryview('B', len, (void *)buf);
+    args[5] = MP_OBJ_NEW_QSTR(MP_QSTR_addrsize);
+    args[6] = MP_OBJ_NEW_SMALL_INT(bus->addrsize);
+    return call_method(3, 1, args);
+}
+
+int eerom_bus_wait_ready(eerom_bus_t *bus, uint32_t memaddr) {
+    uint16_t addr = bus->addr + (uint16_t)(memaddr / address_span(bus));
+    #if MICROPY_PY_TIME
+    mp_uint_t start = mp_hal_ticks_ms();
+    while (eerom_bus_probe(bus, addr) != 0) {
+        if (mp_hal_ticks_ms() - start > EEROM_WRITE_TIMEOUT_MS) {
+            return -MP_ETIMEDOUT;
+        }
+        mp_hal_delay_us(50);
+    }
+    #else
+    for (uint32_t polls = 0; eerom_bus_probe(bus, addr) != 0; ++polls) {
+        if (polls >= EEROM_WRITE_TIMEOUT_POLLS) {
+            return -MP_ETIMEDOUT;
+        }
+    }
+    #endif
+    return 0;
+}
+
+int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size_t len, uint16_t page) {
+    uint32_t span = address_span(bus);
+    while (len > 0) {
+        size_t n = page - memaddr % page; // a page never straddles a block or bank
+        if (n > len) {
+            n = len;
+        }
+        uint16_t addr = bus->addr + (uint16_t)(memaddr / span);
+        int ret = write_once(bus, addr, memaddr & (span - 1), buf, n);
+        if (ret == 0) {
+            ret = eerom_bus_wait_ready(bus, memaddr);
+        }
+        if (ret != 0) {
+            return ret;
+        }
         memaddr += n;
         buf += n;
         len -= n;

@@ -42,4 +42,22 @@ int eerom_bus_detect(eerom_bus_t *bus);
 // than OSError raised by a duck-typed bus propagate.
 int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len);
 
+// How long a write cycle may take before eerom gives up (parts need 5 ms at most).
+#ifndef EEROM_WRITE_TIMEOUT_MS
+#define EEROM_WRITE_TIMEOUT_MS (25)
+#endif
+// On ports without a clock (no time module) the wait is counted in ACK polls instead.
+#ifndef EEROM_WRITE_TIMEOUT_POLLS
+#define EEROM_WRITE_TIMEOUT_POLLS (1000)
+#endif
+
+// Write len bytes at memaddr in page-sized transactions that never cross a page
+// boundary, polling for ACK after each until the part's write cycle ends (bounded).
+// Returns 0, -MP_ETIMEDOUT if the part stayed busy, -MP_EIO if it NACKed data (a
+// write-protected ST part), or another negative errno from the bus.
+int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size_t len, uint16_t page);
+
+// Poll the device holding memaddr until it ACKs; 0 or -MP_ETIMEDOUT.
+int eerom_bus_wait_ready(eerom_bus_t *bus, uint32_t memaddr);
+
 #endif // EEROM_BUS_H

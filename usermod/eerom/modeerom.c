@@ -13,18 +13,17 @@
 // MP_STATE_VM(persistent_code_root_pointers), the list the runtime itself uses for
 // loaded native code and resets in mp_init().  Buffers are shared: mounting an image
 // that is already in RAM reuses it after checking the EEPROM still holds it.
-#include <stdarg.h>
 #include <string.h>
 
 #include "py/runtime.h"
 #include "py/mperrno.h"
-#include "py/mphal.h"
 #include "py/objarray.h"
 #include "py/objstr.h"
 #include "extmod/vfs.h"
 #include "extmod/vfs_rom.h"
 
 #include "eerom_bus.h"
+#include "eerom_device.h"
 #include "eerom_image.h"
 #include "eerom_inflate.h"
 #include "eerom_romfs.h"
@@ -49,66 +48,10 @@
 #include "lib/uzlib/tinflate.c"
 #endif
 
-#ifndef MP_NORETURN
-#define MP_NORETURN NORETURN
-#endif
-
 // Largest inflated image mount() accepts unless told otherwise (max_size=).
 #ifndef MICROPY_EEROM_MAX_IMAGE_SIZE
 #define MICROPY_EEROM_MAX_IMAGE_SIZE (256 * 1024)
 #endif
-
-// The badge retries a header read once after 100 ms for slow emulated EEPROMs.
-#ifndef MICROPY_EEROM_HEADER_RETRY_MS
-#define MICROPY_EEROM_HEADER_RETRY_MS (100)
-#endif
-
-/******************************************************************************/
-// Errors
-
-static MP_NORETURN void raise_os(int err, const char *fmt, ...) {
-    vstr_t vstr;
-    vstr_init(&vstr, 80);
-    va_list ap;
-    va_start(ap, fmt);
-    vstr_vprintf(&vstr, fmt, ap);
-    va_end(ap);
-    mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(err), mp_obj_new_str_from_vstr(&vstr)};
-    nlr_raise(MP_OBJ_TYPE_GET_SLOT(&mp_type_OSError, make_new)(&mp_type_OSError, 2, 0, args));
-}
-
-// errno for each class of image error (see eerom_image.h).
-static int image_errno(eerom_err_t err) {
-    switch (eerom_err_class(err)) {
-        case EEROM_CLASS_HEADER:
-            return MP_EINVAL;
-        case EEROM_CLASS_NO_IMAGE:
-            return MP_ENOENT;
-        case EEROM_CLASS_TOO_LARGE:
-            return MP_EFBIG;
-        default:
-            return MP_ENOEXEC;
-    }
-}
-
-static void check_image(eerom_err_t err) {
-    if (err != EEROM_OK) {
-        raise_os(image_errno(err), "eerom: %s: %s", eerom_err_name(err), eerom_err_message(err));
-    }
-}
-
-// A read failed with negative errno `ret`.  Before anything was read, "no device"
-// means the EEPROM is not there; afterwards any failure is a bus error.
-static void check_read(eerom_bus_t *bus, int ret, uint32_t memaddr, size_t len) {
-    if (ret == 0) {
-        return;
-    }
-    if (ret == -MP_ENODEV && bus->bytes_read == 0) {
-        raise_os(MP_ENODEV, "eerom: no EEPROM answers at I2C address 0x%02x", bus->addr);
-    }
-    raise_os(MP_EIO, "eerom: I2C read of %u bytes at 0x%04x from device 0x%02x failed (errno %d)",
-        (unsigned)len, (unsigned)memaddr, bus->addr, -ret);
-}
 
 /******************************************************************************/
 // Image buffers kept alive until soft reset, shared between mounts of one image.
@@ -206,44 +149,11 @@ static MP_DEFINE_CONST_OBJ_TYPE(eerom_cache_type, MP_QSTR_eerom_cache, MP_TYPE_F
 /******************************************************************************/
 // Locating and reading an image
 
-static void locate(eerom_bus_t *bus, mp_obj_t addr_in, mp_obj_t addrsize_in) {
-    if (addr_in == mp_const_none) {
-        if (eerom_bus_detect(bus) != 0) {
-            raise_os(MP_ENODEV, "eerom: no EEPROM answers at I2C address 0x50 or 0x57");
-        }
-    } else {
-        bus->addr = mp_obj_get_int(addr_in);
-        bus->addrsize = 16;
-    }
-    if (addrsize_in != mp_const_none) {
-        mp_int_t addrsize = mp_obj_get_int(addrsize_in);
-        if (addrsize != 8 && addrsize != 16) {
-            mp_raise_ValueError(MP_ERROR_TEXT("eerom: addrsize must be 8 or 16"));
-        }
-        bus->addrsize = addrsize;
-    }
-}
-
-// Read the header and, when it follows at once (fs_offset 32), the superblock in the
-// same transaction.  `raw` holds EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1 bytes.
-static void read_header(eerom_bus_t *bus, uint8_t *raw, eerom_header_t *header) {
-    size_t len = EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1;
-    int ret = eerom_bus_read(bus, 0, raw, len);
-    eerom_err_t err = ret == 0 ? eerom_header_parse(raw, header) : EEROM_ERR_HEADER_MAGIC;
-    if (ret != 0 || err != EEROM_OK) {
-        // Slow emulated EEPROMs answer late: retry once, as the badge does.
-        mp_hal_delay_ms(MICROPY_EEROM_HEADER_RETRY_MS);
-        ret = eerom_bus_read(bus, 0, raw, len);
-        check_read(bus, ret, 0, len);
-        check_image(eerom_header_parse(raw, header));
-    }
-}
-
 static void read_superblock(eerom_bus_t *bus, const eerom_header_t *header, uint8_t *raw, eerom_superblock_t *sb) {
     uint8_t buf[EEROM_SB_SIZE_MAX];
     const uint8_t *p = raw + EEROM_HEADER_SIZE;
     if (header->fs_offset != EEROM_HEADER_SIZE) {
-        check_read(bus, eerom_bus_read(bus, header->fs_offset, buf, EEROM_SB_SIZE_V1), header->fs_offset, EEROM_SB_SIZE_V1);
+        eerom_check_read(bus, eerom_bus_read(bus, header->fs_offset, buf, EEROM_SB_SIZE_V1), header->fs_offset, EEROM_SB_SIZE_V1);
         p = buf;
     }
     eerom_err_t err = eerom_superblock_parse(p, EEROM_SB_SIZE_V1, sb);
@@ -251,11 +161,11 @@ static void read_superblock(eerom_bus_t *bus, const eerom_header_t *header, uint
         // A later format minor version with a longer superblock: read all of it.
         size_t n = eerom_superblock_size(p);
         memmove(buf, p, EEROM_SB_SIZE_V1);
-        check_read(bus, eerom_bus_read(bus, header->fs_offset + EEROM_SB_SIZE_V1, buf + EEROM_SB_SIZE_V1,
+        eerom_check_read(bus, eerom_bus_read(bus, header->fs_offset + EEROM_SB_SIZE_V1, buf + EEROM_SB_SIZE_V1,
             n - EEROM_SB_SIZE_V1), header->fs_offset + EEROM_SB_SIZE_V1, n - EEROM_SB_SIZE_V1);
         err = eerom_superblock_parse(buf, n, sb);
     }
-    check_image(err);
+    eerom_check_image(err);
 }
 
 // Allocations of a load in progress, so a failure at any point can free them.  Only
@@ -270,7 +180,7 @@ typedef struct _eerom_load_t {
 static void *alloc_or_raise(size_t len, const char *what) {
     void *p = m_malloc_maybe(len);
     if (p == NULL) {
-        raise_os(MP_ENOMEM, "eerom: no memory for %u bytes of %s", (unsigned)len, what);
+        eerom_raise(MP_ENOMEM, "eerom: no memory for %u bytes of %s", (unsigned)len, what);
     }
     return p;
 }
@@ -296,8 +206,8 @@ static void load_free(eerom_load_t *ld) {
 
 static void read_payload(eerom_bus_t *bus, const eerom_header_t *header, const eerom_superblock_t *sb, uint8_t *dest) {
     uint32_t at = eerom_payload_offset(header, sb);
-    check_read(bus, eerom_bus_read(bus, at, dest, sb->stored_size), at, sb->stored_size);
-    check_image(eerom_crc32(0, dest, sb->stored_size) == sb->payload_crc ? EEROM_OK : EEROM_ERR_PAYLOAD_CRC);
+    eerom_check_read(bus, eerom_bus_read(bus, at, dest, sb->stored_size), at, sb->stored_size);
+    eerom_check_image(eerom_crc32(0, dest, sb->stored_size) == sb->payload_crc ? EEROM_OK : EEROM_ERR_PAYLOAD_CRC);
 }
 
 // Read, check and inflate a new image into ld->buf (exactly image_size bytes on return).
@@ -316,7 +226,7 @@ static void load_image(eerom_bus_t *bus, const eerom_header_t *header, const eer
         read_payload(bus, header, sb, ld->buf + image + 1);
         ld->state_len = eerom_inflate_state_size();
         ld->state = alloc_or_raise(ld->state_len, "inflate state");
-        check_image(eerom_inflate(ld->state, ld->buf, image, ld->buf + image + 1, stored));
+        eerom_check_image(eerom_inflate(ld->state, ld->buf, image, ld->buf + image + 1, stored));
         m_free(ld->state
             #if MICROPY_MALLOC_USES_ALLOCATED_SIZE
             , ld->state_len
@@ -324,7 +234,7 @@ static void load_image(eerom_bus_t *bus, const eerom_header_t *header, const eer
             );
         ld->state = NULL;
     }
-    check_image(eerom_romfs_check(ld->buf, image));
+    eerom_check_image(eerom_romfs_check(ld->buf, image));
     if (ld->buf_len > image) {
         // Give the payload's bytes back; shrinking a GC block never moves it.
         uint8_t *shrunk = m_renew_maybe(uint8_t, ld->buf, ld->buf_len, image, false);
@@ -392,13 +302,13 @@ static mp_obj_t eerom_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *k
 
     eerom_bus_t bus;
     eerom_bus_init(&bus, pos_args[0]);
-    locate(&bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
+    eerom_locate(&bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
     uint8_t raw[EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1];
     eerom_header_t header;
-    read_header(&bus, raw, &header);
+    eerom_read_header(&bus, raw, &header);
     eerom_superblock_t sb;
     read_superblock(&bus, &header, raw, &sb);
-    check_image(eerom_image_check_bounds(&header, &sb, args[ARG_max_size].u_int));
+    eerom_check_image(eerom_image_check_bounds(&header, &sb, args[ARG_max_size].u_int));
 
     eerom_load_t ld = {NULL, 0, NULL, 0};
     const eerom_cached_t *cached = cache_find(&sb);
@@ -457,7 +367,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(eerom_umount_obj, eerom_umount);
 static mp_obj_t eerom_detect(mp_obj_t i2c) {
     eerom_bus_t bus;
     eerom_bus_init(&bus, i2c);
-    locate(&bus, mp_const_none, mp_const_none);
+    eerom_locate(&bus, mp_const_none, mp_const_none);
     mp_obj_t items[2] = {MP_OBJ_NEW_SMALL_INT(bus.addr), MP_OBJ_NEW_SMALL_INT(bus.addrsize)};
     return mp_obj_new_tuple(2, items);
 }
@@ -472,10 +382,10 @@ static mp_obj_t eerom_header(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
     mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     eerom_bus_t bus;
     eerom_bus_init(&bus, pos_args[0]);
-    locate(&bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
+    eerom_locate(&bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
     uint8_t raw[EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1];
     eerom_header_t h;
-    read_header(&bus, raw, &h);
+    eerom_read_header(&bus, raw, &h);
     mp_obj_t items[MP_ARRAY_SIZE(eerom_header_fields)] = {
         new_name(h.name),
         MP_OBJ_NEW_SMALL_INT(h.vid),
@@ -492,12 +402,15 @@ static mp_obj_t eerom_header(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(eerom_header_obj, 1, eerom_header);
 
+extern const mp_obj_type_t eerom_blockdev_type; // eerom_blockdev.c
+
 static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_eerom) },
     { MP_ROM_QSTR(MP_QSTR_mount), MP_ROM_PTR(&eerom_mount_obj) },
     { MP_ROM_QSTR(MP_QSTR_umount), MP_ROM_PTR(&eerom_umount_obj) },
     { MP_ROM_QSTR(MP_QSTR_detect), MP_ROM_PTR(&eerom_detect_obj) },
     { MP_ROM_QSTR(MP_QSTR_header), MP_ROM_PTR(&eerom_header_obj) },
+    { MP_ROM_QSTR(MP_QSTR_BlockDev), MP_ROM_PTR(&eerom_blockdev_type) },
     { MP_ROM_QSTR(MP_QSTR_FORMAT_VERSION), MP_ROM_INT(EEROM_SB_VERSION) },
     { MP_ROM_QSTR(MP_QSTR_MAX_IMAGE_SIZE), MP_ROM_INT(MICROPY_EEROM_MAX_IMAGE_SIZE) },
     // errno of a damaged or malformed image (MicroPython's errno module lacks it)

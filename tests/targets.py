@@ -1,0 +1,132 @@
+"""Where device tests run: MicroPython's unix port, or its qemu ARM port under
+qemu-system-arm, driven through mpremote's serial transport (the raw REPL).
+
+A device script gets its inputs as ARGS (bytes are sent base64-encoded inside the
+script, since the qemu port has no filesystem) and reports with report(**values),
+which prints one JSON line.  Both test firmwares contain the eerom module, the fake
+native I2C bus (fakei2c) and the simulator (eeprom_sim, frozen into the qemu one).
+"""
+
+import base64
+import json
+import os
+import re
+import subprocess
+import time
+
+from eerom import unixport
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.environ.get("BUILD", os.path.join(HERE, "..", "build"))
+
+PRELUDE = """\
+import sys, json, os, gc, vfs, binascii, eerom, eeprom_sim
+if '' not in sys.path:
+    sys.path.insert(0, '')  # the badge's sys.path starts with the current directory
+def report(**kw):
+    print('RESULT ' + json.dumps(kw))
+def mounted():
+    return [p for _, p in vfs.mount()]
+"""
+
+
+def encode_args(args):
+    parts = []
+    for a in args:
+        if isinstance(a, (bytes, bytearray)):
+            parts.append("binascii.a2b_base64(%r)" % base64.b64encode(bytes(a)).decode())
+        else:
+            parts.append(repr(a))
+    return "ARGS = [%s]\n" % ", ".join(parts)
+
+
+class ScriptError(AssertionError):
+    pass
+
+
+def parse_results(output):
+    return [json.loads(line[7:]) for line in output.splitlines() if line.startswith("RESULT ")]
+
+
+class UnixTarget:
+    name = "unix"
+
+    def __init__(self, binary):
+        self.binary = binary
+
+    def run(self, script, args=(), timeout=300):
+        code, out = unixport.run(PRELUDE + encode_args(args) + script, binary=self.binary,
+                                 check=False, timeout=timeout)
+        if code != 0:
+            raise ScriptError("MicroPython (unix) exited with %d:\n%s" % (code, out))
+        return out
+
+    def close(self):
+        pass
+
+
+class QemuTarget:
+    """One qemu-system-arm running the test firmware; each script after a soft reset."""
+
+    name = "qemu"
+
+    def __init__(self, firmware, machine="mps2-an385"):
+        self.firmware = firmware
+        self.machine = machine
+        self.proc = None
+        self.transport = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["qemu-system-arm", "-machine", self.machine, "-nographic", "-monitor", "null",
+             "-semihosting", "-serial", "pty", "-kernel", self.firmware],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"(/dev/pts/\d+)", line)
+        if not m:
+            raise RuntimeError("qemu did not report its serial pty: %r" % line)
+        from mpremote.transport_serial import SerialTransport
+
+        for _ in range(50):
+            try:
+                self.transport = SerialTransport(m.group(1), baudrate=115200)
+                break
+            except Exception:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("cannot open qemu's serial port %s" % m.group(1))
+
+    def run(self, script, args=(), timeout=300):
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        t = self.transport
+        try:
+            t.enter_raw_repl(soft_reset=True)
+            out, err = t.exec_raw(PRELUDE + encode_args(args) + script, timeout=timeout)
+        except Exception as e:  # the device hung or died: start afresh next time
+            self.close()
+            raise ScriptError("qemu target failed: %r" % e)
+        out, err = out.decode(errors="replace"), err.decode(errors="replace")
+        if err:
+            raise ScriptError("MicroPython (qemu) raised:\n%s\n%s" % (out, err))
+        return out
+
+    def close(self):
+        if self.transport is not None:
+            try:
+                self.transport.close()
+            except Exception:
+                pass
+            self.transport = None
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+def unix_test_binary():
+    return os.environ.get("EEROM_TEST_MICROPYTHON", os.path.join(BUILD, "unix-test", "micropython"))
+
+
+def qemu_test_firmware():
+    return os.path.join(BUILD, "qemu-test", "firmware.elf")
