@@ -4,14 +4,16 @@ VENV := $(BUILD)/venv
 PY := $(VENV)/bin/python
 export BUILD
 
-.PHONY: help setup demo test bench clean distclean
+.PHONY: help setup demo test bench footprint clean distclean
 
 help:
-	@echo "make demo   build examples/hello_hexpansion for an M24C16, load it into the"
-	@echo "            simulated EEPROM, mount and run it in MicroPython (unix port)"
-	@echo "make test   run every test (sets everything up first)"
-	@echo "make setup  only set up: Debian packages, MicroPython source, venv, firmware"
-	@echo "make clean  remove build products (keeps downloaded sources)"
+	@echo "make demo       build examples/hello_hexpansion for an M24C16, load it into the"
+	@echo "                simulated EEPROM, mount and run it in MicroPython (unix port)"
+	@echo "make test       run every test, on the unix port and on qemu ARM"
+	@echo "make setup      only set up: Debian packages, MicroPython source, venv, firmwares"
+	@echo "make bench      benchmarks: eerom against the badge's LittleFS paths"
+	@echo "make footprint  what eerom adds to the qemu ARM firmware"
+	@echo "make clean      remove build products (keeps downloaded sources and the venv)"
 
 setup:
 	tools/setup/setup.sh all
@@ -22,8 +24,14 @@ demo: setup
 test: setup
 	$(PY) -m pytest tests
 
+bench: setup
+	$(PY) bench/mount.py
+
+footprint: setup
+	$(PY) tools/footprint.py $(BUILD)/qemu-plain/firmware.elf $(BUILD)/qemu-eerom/firmware.elf
+
 clean:
-	rm -rf $(BUILD)/unix $(BUILD)/*.log
+	rm -rf $(BUILD)/unix $(BUILD)/unix-test $(BUILD)/qemu-* $(BUILD)/*.log
 
 distclean:
 	rm -rf $(BUILD)

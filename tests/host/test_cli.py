@@ -99,3 +99,17 @@ def test_help_teaches():
     for word in ("--part", "--vid", "app.py", "__file__", "Exit status", "examples:"):
         assert word in r.stdout
     assert run("parts").stdout.count("\n") >= 8
+
+
+def test_prebuilt_mpy_files_are_checked(tmp_path):
+    from eerom import mpy
+
+    good = mpy.compile_source(b"x = 1\n", "m.py")
+    assert mpy.describe(good) == (True, ".mpy v6 bytecode")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.mpy").write_bytes(good)
+    assert run("build", app, "-o", tmp_path / "a.eerom", "--part", "m24c16", *IDS).returncode == 0
+    (app / "app.mpy").write_bytes(b"M\x05\x00\x1f" + good[4:])  # MicroPython 1.19's format
+    r = run("build", app, "-o", tmp_path / "b.eerom", "--part", "m24c16", *IDS)
+    assert r.returncode == 1 and "only version 6" in r.stderr and "Traceback" not in r.stderr

@@ -48,9 +48,10 @@ def _tick():
         _virtual[0] += 1
 
 
-EIO = 5
-ENODEV = 19
-ETIMEDOUT = 110
+try:  # errno values differ between ports (newlib's ETIMEDOUT is 116, Linux's 110)
+    from errno import EIO, ENODEV, ETIMEDOUT
+except ImportError:
+    EIO, ENODEV, ETIMEDOUT = 5, 19, 110
 FAULTS = ("nack", "timeout", "short", "flip", "remove")
 _NAMES = {EIO: "EIO", ENODEV: "ENODEV", ETIMEDOUT: "ETIMEDOUT"}
 

@@ -85,6 +85,7 @@ def _lfs_python(files, block_size, block_count):
 _MP_SCRIPT = r"""
 import sys, os, vfs
 src, bs, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out = sys.argv[4] if len(sys.argv) > 4 else None
 class Ram:
     def __init__(self):
         self.d = bytearray(bs * n)
@@ -118,6 +119,9 @@ try:
     # metadata pair twice (once as a directory entry, once in the tail list);
     # lfs2_fs_size(), which littlefs-python reports, counts it once.
     print("USED", st[2] - st[3] - 2 * len(dirs))
+    if out:
+        with open(out, "wb") as f:
+            f.write(bd.d)
 except OSError as e:
     # 28 ENOSPC; littlefs reports 36 ENAMETOOLONG when a new entry's name does not
     # fit the metadata block it would go in, which on a full part means no space.
@@ -127,7 +131,7 @@ except OSError as e:
 """
 
 
-def _lfs_micropython(binary, files, block_size, block_count):
+def _lfs_micropython(binary, files, block_size, block_count, image_out=None):
     with tempfile.TemporaryDirectory(prefix="eerom-lfs-") as tmp:
         for path, data in files:
             dest = os.path.join(tmp, path)
@@ -139,8 +143,10 @@ def _lfs_micropython(binary, files, block_size, block_count):
         script = os.path.join(tmp, ".lfs.py")
         with open(script, "w") as f:
             f.write(_MP_SCRIPT)
-        out = subprocess.run([binary, script, tmp, str(block_size), str(block_count)],
-                             capture_output=True, text=True, timeout=120)
+        args = [binary, script, tmp, str(block_size), str(block_count)]
+        if image_out:
+            args.append(image_out)
+        out = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if out.returncode != 0 or not out.stdout.strip():
         raise RuntimeError("MicroPython LittleFS layout failed: %s" % (out.stderr or out.stdout).strip())
     word = out.stdout.split()
@@ -169,3 +175,37 @@ def badge_layout(files, part, micropython=None):
         count *= 4
         used = run(count)
     return LfsLayout(block_size, available, used, tool, fs_offset, part.size)
+
+
+def badge_image(files, part, header, micropython=None):
+    """A whole EEPROM as the badge's tools make it: the 32-byte header, 0xff up to
+    fs_offset, and LittleFS holding `files` [(path, bytes)] in the badge's geometry.
+    Raises RuntimeError when the files do not fit."""
+    block_size = part.badge_lfs_block_size
+    fs_offset = max(HEADER_SIZE, part.page)
+    count = (part.size - fs_offset) // block_size
+    if block_size >= 128:
+        from littlefs import LittleFS
+
+        fs = LittleFS(block_size=block_size, block_count=count, read_size=32, prog_size=32,
+                      lookahead_size=32, cache_size=min(block_size, 128), block_cycles=100, mount=False)
+        fs.format()
+        fs.mount()
+        for path, data in files:
+            parent = path.rpartition("/")[0]
+            if parent:
+                fs.makedirs(parent, exist_ok=True)
+            with fs.open(path, "wb") as f:
+                f.write(data)
+            fs.setattr(path, MTIME_ATTR, bytes(MTIME_SIZE))
+        fs.unmount()
+        body = bytes(fs.context.buffer)
+    else:
+        binary = micropython or find_micropython()
+        with tempfile.TemporaryDirectory(prefix="eerom-lfsimg-") as tmp:
+            out = os.path.join(tmp, "fs.bin")
+            if _lfs_micropython(binary, files, block_size, count, out) is None:
+                raise RuntimeError("the files do not fit %s's LittleFS" % part.name)
+            with open(out, "rb") as f:
+                body = f.read()
+    return bytes(header) + b"\xff" * (fs_offset - HEADER_SIZE) + body

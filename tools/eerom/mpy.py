@@ -59,16 +59,23 @@ def compile_source(source, source_name, binary=None, opt=0):
 
 
 def describe(data):
-    """Return (ok, text) about a .mpy file's header: can the badge's MicroPython load it?"""
+    """Return (ok, text) about a .mpy file's header: can the badge's MicroPython load it?
+
+    persistentcode.c accepts b"M", version 6, and for files with native code the ABI
+    sub-version 3 (for bytecode the sub-version bits are unused); small ints must fit
+    the target's 31 bits."""
     if len(data) < 4 or data[0] != MPY_MAGIC:
         return False, "not a .mpy file"
-    version, flags = data[1], data[2]
-    sub = flags & 3
-    arch = flags >> 2
-    if version != MPY_VERSION or sub != MPY_SUB_VERSION:
-        return False, ".mpy v%d.%d; MicroPython 1.23..1.28 loads only v%d.%d" % (
+    version, flags, small_int_bits = data[1], data[2], data[3]
+    sub, arch = flags & 3, flags >> 2
+    if version != MPY_VERSION:
+        return False, ".mpy version %d; MicroPython 1.23..1.28 loads only version %d" % (version, MPY_VERSION)
+    if arch and sub != MPY_SUB_VERSION:
+        return False, ".mpy v%d.%d native code; MicroPython 1.23..1.28 loads only v%d.%d" % (
             version, sub, MPY_VERSION, MPY_SUB_VERSION)
+    if small_int_bits > 31:
+        return False, ".mpy made for %d-bit small ints; the badge has 31" % small_int_bits
     if arch:
         return True, ".mpy v%d.%d with native code (arch %d): copied to RAM on import, runs only on that CPU" % (
             version, sub, arch)
-    return True, ".mpy v%d.%d bytecode" % (version, sub)
+    return True, ".mpy v%d bytecode" % version

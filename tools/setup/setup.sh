@@ -95,7 +95,7 @@ testmods="$BUILD/usermods-test"
 mkdir -p "$testmods"
 ln -sfn "$here/usermod/eerom" "$testmods/eerom"
 ln -sfn "$here/tests/native/fakei2c" "$testmods/fakei2c"
-build_unix unix-test "$testmods" CFLAGS_EXTRA=-Wno-sign-compare
+build_unix unix-test "$testmods" CFLAGS_EXTRA=-Wno-sign-compare STRIP=true  # symbols, for callgrind
 log "ready: $BUILD/unix/micropython, $BUILD/unix-test/micropython"
 
 [ "$what" = unix ] && exit 0

@@ -1,0 +1,42 @@
+"""tools/footprint.py on the qemu ARM firmware built with and without eerom."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+import targets
+
+FOOTPRINT = os.path.join(ROOT, "tools", "footprint.py")
+sys.path.insert(0, os.path.dirname(FOOTPRINT))
+
+
+def elfs():
+    base = os.path.join(targets.BUILD, "qemu-plain", "firmware.elf")
+    with_module = os.path.join(targets.BUILD, "qemu-eerom", "firmware.elf")
+    if os.path.exists(os.path.join(targets.BUILD, "qemu-unavailable")):
+        pytest.skip("qemu ARM target unavailable")
+    return base, with_module
+
+
+def test_footprint_of_the_module():
+    import footprint
+
+    base, with_module = elfs()
+    added, base_totals, new_totals, changes = footprint.compare(base, with_module, top=200)
+    names = {name for _, name, _, how in changes if how == "new"}
+    assert {"eerom_romfs_check", "eerom_inflate", "eerom_bus_read", "eerom_mount (local)"} <= names
+    assert not any(name.startswith("fake") for name in names)  # no test code in the product
+    # The goals of the firmware issue: <= 6 KiB of Thumb-2 code, a few words of RAM.
+    assert added["code"] <= 6 * 1024, added
+    assert new_totals["bss"] - base_totals["bss"] <= 16 and added["data"] == 0
+
+
+def test_footprint_cli_prints_markdown():
+    base, with_module = elfs()
+    out = subprocess.run([sys.executable, FOOTPRINT, base, with_module, "--top", "5"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.startswith("| added | code | rodata | data | bss |")
+    assert out.count("\n| `") == 5
