@@ -1,8 +1,9 @@
 # eerom: the two commands are `make demo` and `make test`; both set up what is missing.
-BUILD ?= $(CURDIR)/build
-VENV := $(BUILD)/venv
+# EEROM_BUILD, not BUILD: MicroPython's own makefiles read BUILD from the environment.
+EEROM_BUILD ?= $(CURDIR)/build
+VENV := $(EEROM_BUILD)/venv
 PY := $(VENV)/bin/python
-export BUILD
+export EEROM_BUILD
 
 .PHONY: help setup demo test bench footprint clean distclean
 
@@ -28,10 +29,10 @@ bench: setup
 	$(PY) bench/mount.py
 
 footprint: setup
-	$(PY) tools/footprint.py $(BUILD)/qemu-plain/firmware.elf $(BUILD)/qemu-eerom/firmware.elf
+	$(PY) tools/footprint.py $(EEROM_BUILD)/qemu-plain/firmware.elf $(EEROM_BUILD)/qemu-eerom/firmware.elf
 
 clean:
-	rm -rf $(BUILD)/unix $(BUILD)/unix-test $(BUILD)/qemu-* $(BUILD)/*.log
+	rm -rf $(EEROM_BUILD)/unix $(EEROM_BUILD)/unix-test $(EEROM_BUILD)/qemu-* $(EEROM_BUILD)/*.log
 
 distclean:
-	rm -rf $(BUILD)
+	rm -rf $(EEROM_BUILD)

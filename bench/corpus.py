@@ -19,7 +19,7 @@ SKIP = ("manifest.py", "_boot.py", "_boot_fat.py", "boot.py", "_mkfs.py")
 
 def micropython_dir():
     here = os.path.dirname(os.path.abspath(__file__))
-    build = os.environ.get("BUILD", os.path.join(here, "..", "build"))
+    build = os.environ.get("EEROM_BUILD", os.path.join(here, "..", "build"))
     with open(os.path.join(build, "micropython.path")) as f:
         return f.read().strip()
 

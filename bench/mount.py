@@ -33,7 +33,7 @@ from eerom import builder, littlefs_layout  # noqa: E402
 from eerom.header import Header  # noqa: E402
 from eerom.parts import get_part  # noqa: E402
 
-BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
+BUILD = os.environ.get("EEROM_BUILD", os.path.join(ROOT, "build"))
 UNIX_TEST = os.path.join(BUILD, "unix-test", "micropython")
 SIM_DIR = os.path.join(ROOT, "tools", "eerom")
 FREQS = ((133e3, "133 kHz"), (400e3, "400 kHz"), (1e6, "1 MHz"))

@@ -17,7 +17,7 @@ import time
 from eerom import unixport
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD = os.environ.get("BUILD", os.path.join(HERE, "..", "build"))
+BUILD = os.environ.get("EEROM_BUILD", os.path.join(HERE, "..", "build"))
 
 PRELUDE = """\
 import sys, json, os, gc, vfs, binascii, eerom, eeprom_sim

@@ -13,12 +13,14 @@
 #
 # Environment: MICROPY_DIR  use this MicroPython checkout instead of Debian's source
 #              PYTHON       interpreter for the venv (default python3)
-#              BUILD        build directory (default ./build)
+#              EEROM_BUILD  build directory (default ./build)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
 what=${1:-all}
-BUILD=${BUILD:-$here/build}
+# MicroPython's makefiles read BUILD from the environment: ours must never reach them.
+export -n BUILD
+BUILD=${EEROM_BUILD:-$here/build}
 PYTHON=${PYTHON:-python3}
 VENV=$BUILD/venv
 JOBS=$(nproc 2>/dev/null || echo 2)
