@@ -335,7 +335,9 @@ report(out=out, growth=gc.mem_alloc() - before, mounts=mounted())
 """, small.image.to_bytes(), "m24c16", other.image.to_bytes())
     assert r["out"] == [EPERM, EPERM]
     assert r["mounts"].count("/hexpansion_1") == 1
-    assert r["growth"] < 256, r
+    # Had the second image's buffer been kept, the heap would have grown by its
+    # inflated size at least (plus its payload while loading).
+    assert r["growth"] < len(other.romfs) / 2, r
 
 
 def test_detection_follows_the_badge(device, small):

@@ -13,7 +13,11 @@
 // - write protection: "ignore" (data ACKed, not stored) or "nack" (data NACKed);
 // - fault injection at transaction k: nack, timeout, short, flip, remove.
 //
-//   bus = machine.I2C(0)                  # or fakei2c.I2CNoWrite1(0)
+// Each bus id (0..3) has one EEPROM whose memory and settings live in static RAM, so
+// they survive a soft reset, as a real part on a real bus does: a host can attach an
+// image, then talk to the part through the REPL across many soft resets.
+//
+//   bus = machine.I2C(1)                  # or fakei2c.I2CNoWrite1(1)
 //   fakei2c.attach(bus, image, size=2048, page=16, addrsize=8)
 //   fakei2c.inject(bus, 9, "remove"); fakei2c.stats(bus); fakei2c.memory(bus)
 #include <string.h>
@@ -27,13 +31,13 @@
 #endif
 
 #define FAKE_MAX_WRITE (512)
+#define FAKE_BUSES (4)
+#define FAKE_MAX_SIZE (65536)
 
 enum { FAULT_NONE, FAULT_NACK, FAULT_TIMEOUT, FAULT_SHORT, FAULT_FLIP, FAULT_REMOVE };
 enum { WP_NONE, WP_IGNORE, WP_NACK };
 
-typedef struct _fake_i2c_obj_t {
-    mp_obj_base_t base;
-    mp_obj_t mem_obj; // bytearray holding the EEPROM contents (kept alive by this ref)
+typedef struct _fake_bus_t {
     uint8_t *mem;
     size_t size;
     uint16_t page;
@@ -55,18 +59,26 @@ typedef struct _fake_i2c_obj_t {
     uint32_t fault_at;
     uint8_t fault_kind;
     uint32_t transactions, wire_bytes, data_read, data_written, nacks, page_writes;
+} fake_bus_t;
+
+static fake_bus_t fake_buses[FAKE_BUSES];
+static uint8_t fake_memory[FAKE_BUSES][FAKE_MAX_SIZE];
+
+typedef struct _fake_i2c_obj_t {
+    mp_obj_base_t base;
+    fake_bus_t *bus;
 } fake_i2c_obj_t;
 
-static size_t n_addresses(fake_i2c_obj_t *self) {
+static size_t n_addresses(fake_bus_t *self) {
     size_t span = self->addrsize == 8 ? 0x100 : 0x10000;
     return self->size == 0 ? 0 : (self->size + span - 1) / span;
 }
 
-static bool answers(fake_i2c_obj_t *self, uint16_t addr) {
+static bool answers(fake_bus_t *self, uint16_t addr) {
     return self->present && addr >= self->base_addr && addr < self->base_addr + n_addresses(self);
 }
 
-static void commit_write(fake_i2c_obj_t *self) {
+static void commit_write(fake_bus_t *self) {
     if (self->wlen == 0) {
         return;
     }
@@ -86,7 +98,7 @@ static void commit_write(fake_i2c_obj_t *self) {
 }
 
 // Bytes of a write phase; returns how many the part ACKed.
-static size_t write_bytes(fake_i2c_obj_t *self, uint16_t addr, const uint8_t *buf, size_t len) {
+static size_t write_bytes(fake_bus_t *self, uint16_t addr, const uint8_t *buf, size_t len) {
     size_t alen = self->addrsize / 8;
     size_t acked = 0;
     for (size_t i = 0; i < len; ++i) {
@@ -108,7 +120,7 @@ static size_t write_bytes(fake_i2c_obj_t *self, uint16_t addr, const uint8_t *bu
     return acked;
 }
 
-static void read_bytes(fake_i2c_obj_t *self, uint8_t *buf, size_t len, size_t at, size_t total) {
+static void read_bytes(fake_bus_t *self, uint8_t *buf, size_t len, size_t at, size_t total) {
     for (size_t i = 0; i < len; ++i) {
         uint8_t b = self->mem[self->pointer];
         self->pointer = (self->pointer + 1) % self->size;
@@ -124,7 +136,12 @@ static void read_bytes(fake_i2c_obj_t *self, uint8_t *buf, size_t len, size_t at
 }
 
 static int fake_transfer(mp_obj_base_t *obj, uint16_t addr, size_t n, mp_machine_i2c_buf_t *bufs, unsigned int flags) {
-    fake_i2c_obj_t *self = (fake_i2c_obj_t *)obj;
+    fake_bus_t *self = ((fake_i2c_obj_t *)obj)->bus;
+    if (self->mem == NULL) { // nothing attached: nobody answers
+        self->transactions += 1;
+        self->nacks += 1;
+        return -MP_ENODEV;
+    }
     if (!self->in_transaction) {
         uint32_t index = self->transactions++;
         self->fault = index == self->fault_at ? self->fault_kind : FAULT_NONE;
@@ -201,13 +218,13 @@ static void fake_init(mp_obj_base_t *obj, size_t n_args, const mp_obj_t *pos_arg
 }
 
 static mp_obj_t fake_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
-    (void)n_args;
-    (void)n_kw;
-    (void)args;
+    mp_arg_check_num(n_args, n_kw, 0, 1, true);
+    mp_int_t id = n_args > 0 ? mp_obj_get_int(args[0]) : 0;
+    if (id < 0 || id >= FAKE_BUSES) {
+        mp_raise_ValueError(MP_ERROR_TEXT("fake I2C bus id must be 0..3"));
+    }
     fake_i2c_obj_t *self = mp_obj_malloc(fake_i2c_obj_t, type);
-    memset((uint8_t *)self + sizeof(mp_obj_base_t), 0, sizeof(*self) - sizeof(mp_obj_base_t));
-    self->mem_obj = mp_const_none;
-    self->fault_at = UINT32_MAX;
+    self->bus = &fake_buses[id];
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -243,12 +260,20 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     locals_dict, &mp_machine_i2c_locals_dict
     );
 
-static fake_i2c_obj_t *get_bus(mp_obj_t obj) {
+static fake_bus_t *get_bus(mp_obj_t obj) {
     const mp_obj_type_t *t = mp_obj_get_type(obj);
     if (t != &machine_i2c_type && t != &fake_i2c_no_write1_type) {
         mp_raise_TypeError(MP_ERROR_TEXT("not a fake I2C bus"));
     }
-    return MP_OBJ_TO_PTR(obj);
+    return ((fake_i2c_obj_t *)MP_OBJ_TO_PTR(obj))->bus;
+}
+
+static fake_bus_t *get_attached(mp_obj_t obj) {
+    fake_bus_t *self = get_bus(obj);
+    if (self->mem == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("no EEPROM attached to this bus"));
+    }
+    return self;
 }
 
 static mp_obj_t fakei2c_attach(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
@@ -265,14 +290,15 @@ static mp_obj_t fakei2c_attach(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
-    fake_i2c_obj_t *self = get_bus(args[ARG_bus].u_obj);
+    fake_bus_t *self = get_bus(args[ARG_bus].u_obj);
     mp_int_t size = args[ARG_size].u_int, page = args[ARG_page].u_int, addrsize = args[ARG_addrsize].u_int;
-    if (size <= 0 || page <= 0 || page > FAKE_MAX_WRITE || (addrsize != 8 && addrsize != 16)
+    if (size <= 0 || size > FAKE_MAX_SIZE || page <= 0 || page > FAKE_MAX_WRITE || (addrsize != 8 && addrsize != 16)
         || (addrsize == 8 && size > 2048)) {
         mp_raise_ValueError(MP_ERROR_TEXT("bad EEPROM geometry"));
     }
-    self->mem = m_new(uint8_t, size);
-    self->mem_obj = mp_obj_new_bytearray_by_ref(size, self->mem); // keeps mem alive
+    memset(self, 0, sizeof(*self)); // a new part, counters from zero
+    self->fault_at = UINT32_MAX;
+    self->mem = fake_memory[self - fake_buses];
     memset(self->mem, 0xff, size);
     if (args[ARG_data].u_obj != mp_const_none) {
         mp_buffer_info_t data;
@@ -300,7 +326,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(fakei2c_attach_obj, 1, fakei2c_attach);
 
 static mp_obj_t fakei2c_inject(mp_obj_t bus_in, mp_obj_t index_in, mp_obj_t kind_in) {
     static const char *const kinds[] = {"", "nack", "timeout", "short", "flip", "remove"};
-    fake_i2c_obj_t *self = get_bus(bus_in);
+    fake_bus_t *self = get_attached(bus_in);
     const char *kind = mp_obj_str_get_str(kind_in);
     for (size_t i = 1; i < MP_ARRAY_SIZE(kinds); ++i) {
         if (strcmp(kind, kinds[i]) == 0) {
@@ -314,13 +340,13 @@ static mp_obj_t fakei2c_inject(mp_obj_t bus_in, mp_obj_t index_in, mp_obj_t kind
 static MP_DEFINE_CONST_FUN_OBJ_3(fakei2c_inject_obj, fakei2c_inject);
 
 static mp_obj_t fakei2c_detach(mp_obj_t bus_in) {
-    get_bus(bus_in)->present = false; // unplugged
+    get_attached(bus_in)->present = false; // unplugged
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(fakei2c_detach_obj, fakei2c_detach);
 
 static mp_obj_t fakei2c_stats(mp_obj_t bus_in) {
-    fake_i2c_obj_t *self = get_bus(bus_in);
+    fake_bus_t *self = get_bus(bus_in);
     mp_obj_t d = mp_obj_new_dict(6);
     #define PUT(name) mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_##name), mp_obj_new_int_from_uint(self->name))
     PUT(transactions);
@@ -335,7 +361,7 @@ static mp_obj_t fakei2c_stats(mp_obj_t bus_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(fakei2c_stats_obj, fakei2c_stats);
 
 static mp_obj_t fakei2c_reset_stats(mp_obj_t bus_in) {
-    fake_i2c_obj_t *self = get_bus(bus_in);
+    fake_bus_t *self = get_bus(bus_in);
     self->transactions = self->wire_bytes = self->data_read = self->data_written = 0;
     self->nacks = self->page_writes = 0;
     self->fault_at = UINT32_MAX;
@@ -344,7 +370,7 @@ static mp_obj_t fakei2c_reset_stats(mp_obj_t bus_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(fakei2c_reset_stats_obj, fakei2c_reset_stats);
 
 static mp_obj_t fakei2c_memory(mp_obj_t bus_in) {
-    fake_i2c_obj_t *self = get_bus(bus_in);
+    fake_bus_t *self = get_attached(bus_in);
     return mp_obj_new_bytes(self->mem, self->size);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(fakei2c_memory_obj, fakei2c_memory);
