@@ -5,7 +5,7 @@ import os
 from . import compress, mpy, romfs
 from .errors import BuildError, UsageError
 from .header import Header
-from .image import Image
+from .image import METHOD_DEFLATE, SB_SIZE_V1, Image
 
 SKIP_DIRS = {"__pycache__"}
 SKIP_SUFFIXES = (".pyc", ".pyo", "~")
@@ -21,7 +21,8 @@ class BuiltFile:
 
 
 class Build:
-    def __init__(self, part, header, files, romfs_image, image, method_label, warnings):
+    def __init__(self, part, header, files, romfs_image, image, method_label, warnings, layout="solid"):
+        self.layout = layout
         self.part = part
         self.header = header
         self.files = files
@@ -108,9 +109,18 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
     return tree, files, warnings
 
 
+LAYOUTS = ("solid", "paged")
+
+
 def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024",
-          keep_py=False, mpy_cross=None, opt=0, effort="best"):
-    """Build an image from an app folder or a .romfs file.  Does not check the fit."""
+          keep_py=False, mpy_cross=None, opt=0, effort="best", layout="solid"):
+    """Build an image from an app folder or a .romfs file.  Does not check the fit.
+
+    layout "solid": one deflate stream over the whole ROMFS, the smallest image.
+    layout "paged": every file compressed alone and page-aligned on the part, so that
+    reflashing after a change to one file rewrites few pages (compress.paged)."""
+    if layout not in LAYOUTS:
+        raise UsageError("unknown layout %r" % layout, hint="use solid or paged")
     if _is_romfs_file(source):
         with open(source, "rb") as f:
             raw = f.read()
@@ -118,6 +128,7 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
         root = romfs.check(romfs_image)
         files = [BuiltFile(path, len(f.data), f.data, "romfs") for path, f in romfs.walk_files(root)]
         warnings = []
+        tree = _tree_of(files)
     else:
         tree, files, warnings = collect(source, keep_py, mpy_cross, opt)
         romfs_image = romfs.write(tree)
@@ -126,10 +137,14 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
                     page_size=part.page, total_size=part.size, manifest_version=manifest_version)
     header.pack()  # raises UsageError on a bad field before the slow compression
     method, payload, label = compress.best(romfs_image, effort)
+    if layout == "paged":
+        paged_image, paged_payload = compress.paged(tree, part.page, part.fs_offset + SB_SIZE_V1)
+        if len(paged_payload) < len(paged_image):
+            romfs_image, payload, method, label = paged_image, paged_payload, METHOD_DEFLATE, "zlib-9 per file"
     image = Image.create(header, romfs_image, payload, method)
     # Self-check: what we wrote must read back through the full checker.
     Image.from_bytes(image.to_bytes(), max_image_size=max(len(romfs_image), 1), check_part_size=False)
-    return Build(part, header, files, romfs_image, image, label, warnings)
+    return Build(part, header, files, romfs_image, image, label, warnings, layout)
 
 
 def _trim_romfs(raw):

@@ -1,10 +1,11 @@
 """eerom: build, inspect and program MicroPython app images for hexpansion EEPROMs."""
 
 import argparse
+import os
 import sys
 
 from . import __version__
-from .errors import EeromError, FitError, ImageError, UsageError
+from .errors import DeviceError, EeromError, FitError, ImageError, UsageError
 from .image import DEFAULT_MAX_IMAGE_SIZE, Image, Superblock
 from .header import Header
 from .parts import PARTS, custom_part, get_part
@@ -40,13 +41,15 @@ def _add_part_args(p):
     g.add_argument("--page", type=lambda s: int(s, 0), metavar="BYTES", help="write page size in bytes")
 
 
-def _resolve_part(args):
+def _resolve_part(args, required=True):
     if args.part and (args.size or args.page):
         raise UsageError("give either --part or --size/--page, not both")
     if args.part:
         return get_part(args.part)
     if args.size and args.page:
         return custom_part(args.size, args.page)
+    if not required:
+        return None
     raise UsageError("which EEPROM is it for?", hint="add --part NAME (%s) or --size and --page" % _parts_help())
 
 
@@ -59,7 +62,7 @@ def cmd_build(args):
     uid = builder.parse_int(args.unique_id, "--unique-id")
     result = builder.build(args.source, part, vid, pid, name=args.name, unique_id=uid,
                            manifest_version=args.manifest_version.encode(), keep_py=args.keep_py,
-                           mpy_cross=args.mpy_cross, opt=args.opt, effort=args.effort)
+                           mpy_cross=args.mpy_cross, opt=args.opt, effort=args.effort, layout=args.layout)
     builder.marginal_costs(result, args.effort)
     lfs, note = None, None
     if not args.no_compare:
@@ -112,6 +115,238 @@ def cmd_parts(args):
     return 0
 
 
+EPILOG_DEVICE = """\
+The board is any MicroPython board on a serial port (USB-CDC or UART); eerom talks to
+its REPL with mpremote.  Stock firmware with machine.I2C is enough; a firmware with
+the eerom module is used for its faster reads, digests and writes (--no-module to test
+without).  The bus is machine.I2C(N) for --bus N, as on the Tildagon badge where N is
+the hexpansion port; on other boards give --sda/--scl (and --freq, --soft) or a
+Python expression with --bus-expr.  The EEPROM is found the way the badge finds it,
+unless --addr is given.
+"""
+
+EPILOG_FLASH = """\
+examples:
+  eerom flash hello.eerom --device /dev/ttyACM0 --bus 1
+  eerom flash examples/hello_hexpansion --device /dev/ttyACM0 --bus 1   (built on the fly)
+
+Only pages that differ are written: the board reports a digest of every page first,
+and an unchanged image writes nothing.  Writes go in an order that leaves an image
+the badge refuses until the last page is written, so an interrupted flash never
+looks valid; run the same command again to finish it.  Every page is checked again
+at the end; pages that did not take are written once more, then it fails loudly.
+An app folder is built with the header (VID, PID, name, part) the EEPROM holds now,
+unless --vid/--pid/--name/--part say otherwise.
+Exit status: 0 flashed and verified, 4 a board, bus or EEPROM problem, 2 bad
+arguments, 3 the app does not fit, 1 any other error.
+""" + "\n" + EPILOG_DEVICE
+
+
+def _add_device_args(p):
+    g = p.add_argument_group("board and bus")
+    g.add_argument("--device", "-d", required=True, metavar="PORT",
+                   help="serial port of the board, e.g. /dev/ttyACM0 or COM3")
+    g.add_argument("--baudrate", type=int, default=115200, help="for UART boards (default 115200)")
+    g.add_argument("--bus", type=int, metavar="N", help="I2C bus id: machine.I2C(N) (default 0)")
+    g.add_argument("--sda", type=int, metavar="PIN", help="SDA pin, for boards without preset buses")
+    g.add_argument("--scl", type=int, metavar="PIN", help="SCL pin")
+    g.add_argument("--freq", type=int, metavar="HZ", help="bus clock (with --sda/--scl)")
+    g.add_argument("--soft", action="store_true", help="bit-banged machine.SoftI2C on --sda/--scl")
+    g.add_argument("--bus-expr", metavar="PYTHON", help="any expression giving the bus, e.g. \"machine.I2C(1)\"")
+    g.add_argument("--addr", type=lambda v: int(v, 0), metavar="A",
+                   help="I2C address of the EEPROM (default: found as the badge does)")
+    g.add_argument("--addrsize", type=int, choices=(8, 16), help="memory address bits (with --addr; default 16)")
+    g.add_argument("--no-module", action="store_true",
+                   help="use only stock MicroPython on the board, even if it has the eerom module")
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+
+
+def _session(args):
+    from . import flash
+
+    expr = flash.bus_expression(args.bus, args.sda, args.scl, args.freq, args.soft, args.bus_expr)
+    return flash.Session(args.device, expr, args.addr, args.addrsize, use_module=not args.no_module,
+                         baudrate=args.baudrate)
+
+
+def _progress(args):
+    from .progress import Progress
+
+    return Progress(enabled=not args.quiet)
+
+
+def _interrupted_hint():
+    return ("the EEPROM now holds a partial image, which the badge refuses; "
+            "run the same command again to finish it")
+
+
+def cmd_flash(args):
+    from . import builder, flash, report
+    from .builder import parse_int
+
+    source = args.source
+    if not os.path.exists(source):
+        raise UsageError("%s does not exist" % source, hint="give an image from `eerom build` or an app folder")
+    session = _session(args)
+    try:
+        data = None
+        if os.path.isfile(source) and not builder._is_romfs_file(source):
+            with open(source, "rb") as f:
+                data = f.read()
+        else:
+            current = session.header()
+            part = _resolve_part(args, required=False)
+            if part is None:
+                if current is None:
+                    raise UsageError("the EEPROM has no header to take the part from",
+                                     hint="give --part (and --vid, --pid, --name)")
+                part = custom_part(current.total_size, current.page_size,
+                                   8 if session.addrsize == 8 else 16)
+            vid = parse_int(args.vid, "--vid") if args.vid else getattr(current, "vid", None)
+            pid = parse_int(args.pid, "--pid") if args.pid else getattr(current, "pid", None)
+            if vid is None or pid is None:
+                raise UsageError("the EEPROM has no header to take VID and PID from", hint="give --vid and --pid")
+            name = args.name if args.name is not None else getattr(current, "name", "")
+            uid = parse_int(args.unique_id, "--unique-id") if args.unique_id else getattr(current, "unique_id", 0)
+            # paged, so that the next flash after an edit writes few pages, unless only
+            # the smaller solid layout fits the part
+            result = builder.build(source, part, vid, pid, name=name, unique_id=uid, keep_py=args.keep_py,
+                                   layout=args.layout or "paged")
+            if not result.fits and not args.layout:
+                result = builder.build(source, part, vid, pid, name=name, unique_id=uid, keep_py=args.keep_py)
+            if not result.fits:
+                raise FitError("%s needs %d B, %s holds %d B" % (source, result.size, part.name, part.size),
+                               hint=report.not_fitting_hint(result))
+            print("built %s: %d B image for %s (%s layout)" % (source, result.size, part.name, result.layout))
+            data = result.image.to_bytes()
+        image, res = flash.flash_image(session, data, _progress(args), force=args.force,
+                                       abort_after=getattr(args, "abort_after", None))
+        print("flashed %s (%s, %04X:%04X): %s" % (source, image.header.name, image.header.vid,
+                                                  image.header.pid, res.summary()))
+        print("verified: every page reads back as written")
+        if session.link.use_module:
+            info, files = session.link.check_mount()
+            print("the board mounts it: %d B inflated, files %s" % (info[6], ", ".join(files)))
+        return 0
+    except flash.Interrupted as e:
+        raise DeviceError(str(e), hint=_interrupted_hint()) from None
+    except KeyboardInterrupt:
+        raise DeviceError("interrupted", hint=_interrupted_hint()) from None
+    finally:
+        session.close()
+
+
+def cmd_read(args):
+    from . import flash
+
+    session = _session(args)
+    try:
+        size = args.size
+        if size is None:
+            current = session.header()
+            if current is None:
+                raise UsageError("the EEPROM has no valid header to take its size from", hint="give --size")
+            size = current.total_size
+        data = flash.read_all(session, size, _progress(args))
+        with open(args.output, "wb") as f:
+            f.write(data)
+        print("read %d B into %s (%d bytes on the wire)" % (size, args.output, session.link.wire_bytes))
+        return 0
+    finally:
+        session.close()
+
+
+def cmd_verify(args):
+    from . import flash
+
+    with open(args.image, "rb") as f:
+        data = f.read()
+    session = _session(args)
+    try:
+        image, bad = flash.verify(session, data, _progress(args))
+        if not bad:
+            print("verified: the EEPROM holds %s" % args.image)
+            return 0
+        for region, pages in bad.items():
+            print("differs: %s pages %s" % (region, ", ".join(map(str, pages))))
+        return 1
+    finally:
+        session.close()
+
+
+def cmd_erase(args):
+    from . import flash
+
+    session = _session(args)
+    try:
+        size = args.size
+        if size is None:
+            current = session.header()
+            if current is None:
+                raise UsageError("the EEPROM has no valid header to take its size from", hint="give --size")
+            size = current.total_size
+        res = flash.erase(session, size, _progress(args))
+        print("erased %d B: %s" % (size, res.summary()))
+        return 0
+    finally:
+        session.close()
+
+
+def cmd_info(args):
+    from . import report
+
+    session = _session(args)
+    try:
+        print("EEPROM at I2C address 0x%02X, %d-bit memory addresses (board: %s%s)" % (
+            session.addr, session.addrsize, args.device,
+            ", with the eerom module" if session.link.use_module else ", stock MicroPython"))
+        header = session.header()
+        if header is None:
+            raw = session.link.read(0, 32)
+            print("no valid hexpansion header (first bytes %s)" % raw[:8].hex(" "))
+            return 1
+        if session.link.use_module:
+            try:
+                info, files = session.link.check_mount()
+                print(report.inspect_report(b"", header=header, superblock=None, error=None, device=(info, files)))
+                return 0
+            except DeviceError as e:
+                print(report.inspect_report(b"", header=header, error=ImageError(
+                    "device", "the board refuses the image: %s" % getattr(e, "device_message", e))))
+                return 1
+        # Stock firmware: read the image and check it here, as the module would.
+        data = session.link.read(0, min(header.total_size, session.capacity))
+        try:
+            print(report.inspect_report(data, Image.from_bytes(data)))
+            return 0
+        except ImageError as e:
+            print(report.inspect_report(data, error=e, header=header))
+            return 1
+    finally:
+        session.close()
+
+
+def cmd_diff(args):
+    from . import flash, planner
+
+    with open(args.old, "rb") as f:
+        old = f.read()
+    with open(args.new, "rb") as f:
+        new = f.read()
+    parts, changed, image = flash.cost(old, new)
+    page = image.header.page_size
+    print("%s -> %s: %d of %d pages (%d B pages) differ" % (args.old, args.new, len(changed), len(parts), page))
+    for region, pages in planner.describe(parts, changed, page, image.header.fs_offset,
+                                          image.superblock.sb_size).items():
+        print("  %-10s pages %s" % (region, ", ".join(map(str, pages))))
+    nbytes = sum(parts[i].end - parts[i].start for i in changed)
+    addr_bytes = 3 if image.header.total_size <= 2048 else 4
+    bus = (nbytes + addr_bytes * len(changed)) * 9 / 400e3
+    print("a flash would write %d pages (%d B): %.0f ms of write cycles + %.1f ms on a 400 kHz bus"
+          % (len(changed), nbytes, len(changed) * 5, bus * 1000))
+    return 0
+
+
 def make_parser():
     parser = argparse.ArgumentParser(
         prog="eerom",
@@ -143,6 +378,9 @@ def make_parser():
                    help="mpy-cross optimisation level (1+ drops asserts; default 0)")
     g.add_argument("--fast", dest="effort", action="store_const", const="fast", default="best",
                    help="zlib only, skip zopfli (a few %% bigger, much faster)")
+    g.add_argument("--layout", choices=("solid", "paged"), default="solid",
+                   help="solid: smallest image (default); paged: each file compressed alone on its own "
+                        "pages, so reflashing after changing one file writes few pages")
     b.add_argument("--no-compare", action="store_true", help="skip the LittleFS comparison")
     b.set_defaults(func=cmd_build)
 
@@ -153,6 +391,53 @@ def make_parser():
     i.add_argument("--max-size", type=int, default=DEFAULT_MAX_IMAGE_SIZE, metavar="BYTES",
                    help="largest inflated image to accept (default %d, as on the device)" % DEFAULT_MAX_IMAGE_SIZE)
     i.set_defaults(func=cmd_inspect)
+
+    f = sub.add_parser("flash", help="program an EEPROM through a board, writing only what differs",
+                       description="Program a hexpansion EEPROM through a MicroPython board's REPL: compare "
+                                   "page CRCs, write the pages that differ in a safe order, verify.",
+                       epilog=EPILOG_FLASH, formatter_class=argparse.RawDescriptionHelpFormatter)
+    f.add_argument("source", metavar="IMAGE|APPDIR", help="an image from `eerom build`, an app folder or a .romfs")
+    _add_device_args(f)
+    _add_part_args(f)
+    g = f.add_argument_group("building an app folder (default: from the EEPROM's header)")
+    g.add_argument("--vid")
+    g.add_argument("--pid")
+    g.add_argument("--name")
+    g.add_argument("--unique-id")
+    g.add_argument("--keep-py", action="store_true")
+    g.add_argument("--layout", choices=("solid", "paged"),
+                   help="default: paged if it fits (cheap reflashes), else solid")
+    f.add_argument("--force", action="store_true", help="flash even if the EEPROM's header says it is too small")
+    f.set_defaults(func=cmd_flash)
+
+    r = sub.add_parser("read", help="read a whole EEPROM into a file",
+                       epilog=EPILOG_DEVICE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("-o", "--output", required=True, metavar="FILE")
+    r.add_argument("--size", type=int, help="bytes to read (default: the size in its header)")
+    _add_device_args(r)
+    r.set_defaults(func=cmd_read)
+
+    v = sub.add_parser("verify", help="check an EEPROM holds an image (exit 1 if not)",
+                       epilog=EPILOG_DEVICE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("image", metavar="IMAGE")
+    _add_device_args(v)
+    v.set_defaults(func=cmd_verify)
+
+    e = sub.add_parser("erase", help="blank an EEPROM (0xff), skipping blank pages",
+                       epilog=EPILOG_DEVICE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("--size", type=int, help="bytes to erase (default: the size in its header)")
+    _add_device_args(e)
+    e.set_defaults(func=cmd_erase)
+
+    n = sub.add_parser("info", help="header and image status as the board sees them",
+                       epilog=EPILOG_DEVICE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_device_args(n)
+    n.set_defaults(func=cmd_info)
+
+    d = sub.add_parser("diff", help="which pages differ between two images, and what a flash would cost")
+    d.add_argument("old", metavar="OLD")
+    d.add_argument("new", metavar="NEW")
+    d.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("parts", help="list the EEPROM parts eerom knows")
     p.set_defaults(func=cmd_parts)

@@ -7,6 +7,7 @@ wins, and the image is stored uncompressed when deflate does not save a byte.
 Every candidate is inflated again before it is accepted.
 """
 
+import struct
 import zlib
 
 try:
@@ -52,3 +53,82 @@ def best(data, effort="best"):
                 raise AssertionError("%s produced a stream that does not inflate back" % name)
             method, payload, label = METHOD_DEFLATE, raw, name
     return method, payload, label
+
+
+# -- the paged layout ------------------------------------------------------------------
+#
+# One raw deflate stream still, but built so that a change to one file rewrites few
+# EEPROM pages: every file's data is compressed on its own (no back-references into
+# other files) and starts on a page boundary of the EEPROM; the ROMFS records between
+# files (headers, and padding records that do the aligning) travel as stored blocks.
+# With fixed-width record lengths (romfs.PaddedRomfsWriter) a file's new size changes
+# some length values but moves no other file, unless its compressed data needs a
+# different number of pages.  Costs some compression against "solid" (measured in
+# docs/BENCHMARKS.md); readers need nothing new.
+
+STORED_MAX = 65535
+
+
+def _stored(data, final=False):
+    """Stored deflate blocks holding `data`, from a byte boundary."""
+    out = bytearray()
+    chunks = [data[i:i + STORED_MAX] for i in range(0, len(data), STORED_MAX)] or [b""]
+    for j, chunk in enumerate(chunks):
+        last = final and j == len(chunks) - 1
+        out += bytes([1 if last else 0]) + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk
+    return bytes(out)
+
+
+def _stored_overhead(n):
+    return 5 * max(1, -(-n // STORED_MAX))
+
+
+def _alone(data):
+    """data deflated on its own, ending byte-aligned with no final block."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    return c.compress(data) + c.flush(zlib.Z_FULL_FLUSH)
+
+
+def paged(tree, page, payload_offset):
+    """(romfs image, raw deflate payload) in the paged layout for a part with `page`-byte
+    pages whose payload starts at EEPROM address `payload_offset`."""
+    from . import romfs
+
+    def files_of(image):
+        return [f for _, f in romfs.walk_files(romfs.check(image))]
+
+    def count(node):
+        return sum(count(v) if isinstance(v, dict) else 1 for v in node.values())
+
+    base = romfs.write(tree, pads=[0] * count(tree))
+    files = files_of(base)
+    packed = [_alone(f.data) for f in files]
+    aligned = [len(p) < len(f.data) for p, f in zip(packed, files)]  # compress only when it pays
+
+    # One pass: the padding before each compressed file puts its data on a page boundary.
+    pads = [0] * len(files)
+    pos = 0  # bytes of deflate stream so far
+    done = 0  # bytes of the base ROMFS image accounted for
+    for k, f in enumerate(files):
+        if not aligned[k]:
+            continue  # stored with the records around it
+        meta = f.offset - done
+        pads[k] = -(payload_offset + pos + _stored_overhead(meta) + meta) % page
+        meta += pads[k]
+        pos += _stored_overhead(meta) + meta + len(packed[k])
+        done = f.offset + len(f.data)
+
+    image = romfs.write(tree, pads=pads)
+    out = bytearray()
+    at = 0
+    for k, f in enumerate(files_of(image)):
+        if not aligned[k]:
+            continue
+        out += _stored(image[at:f.offset])
+        assert (payload_offset + len(out)) % page == 0
+        out += packed[k]
+        at = f.offset + len(f.data)
+    out += _stored(image[at:], final=True)
+    if zlib.decompress(bytes(out), -15) != image:
+        raise AssertionError("the paged stream does not inflate to its ROMFS image")
+    return image, bytes(out)

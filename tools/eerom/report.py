@@ -23,8 +23,8 @@ def fit_report(build, lfs=None, lfs_note=None):
     lines.append("%-*s  %8d  %8d" % (w, "total", src, stored))
     lines.append("")
     lines.append("ROMFS image       %6d B  (%d B of names and records)" % (len(build.romfs), len(build.romfs) - stored))
-    lines.append("payload           %6d B  (%s, %s of the ROMFS)" % (
-        sb.stored_size, build.method_label, _pct(sb.stored_size, len(build.romfs))))
+    lines.append("payload           %6d B  (%s layout, %s, %s of the ROMFS)" % (
+        sb.stored_size, build.layout, build.method_label, _pct(sb.stored_size, len(build.romfs))))
     lines.append("eerom image       %6d B  = 32 header + %d fill + %d superblock + %d payload" % (
         image.size, image.header.fs_offset - 32, sb.sb_size, sb.stored_size))
     verdict = "fits" if build.fits else "DOES NOT FIT"
@@ -66,8 +66,9 @@ def not_fitting_hint(build):
     return "the image is %d B over; what would help: %s" % (over, "; ".join(tips))
 
 
-def inspect_report(data, image=None, error=None, header=None, superblock=None):
-    """Describe an image.  `image` is a fully checked Image, or None with the error."""
+def inspect_report(data, image=None, error=None, header=None, superblock=None, device=None):
+    """Describe an image.  `image` is a fully checked Image, or None with the error;
+    `device` is (mount info, files) when a board's eerom module checked it."""
     lines = []
     h = image.header if image is not None else header
     if h is not None:
@@ -87,6 +88,11 @@ def inspect_report(data, image=None, error=None, header=None, superblock=None):
         lines.append("check: FAILED [%s] %s" % (error.problem, error.message))
         if error.hint:
             lines.append("  hint: " + error.hint)
+        return "\n".join(lines)
+    if device is not None:
+        info, files = device
+        lines.append("check: OK on the board: eerom mounted it (%d B stored, %d B inflated)" % (info[7], info[6]))
+        lines.append("files: " + ", ".join(files))
         return "\n".join(lines)
     lines.append("check: OK (header checksum, superblock CRC, payload CRC, inflate, ROMFS structure)")
     end = image.size

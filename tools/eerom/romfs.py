@@ -150,9 +150,43 @@ def walk_files(node, prefix=""):
             yield path, child
 
 
-def write(tree):
-    """Build a ROMFS image from a nested dict {name: bytes | dict} with mpremote's writer."""
-    writer = VfsRomWriter()
+class PaddedRomfsWriter(VfsRomWriter):
+    """mpremote's writer, with every record length in a fixed 3-byte varuint (leading
+    0x80 bytes are padding the format allows) and padding records on request.
+
+    Fixed widths mean a file's size changes the values of its enclosing lengths but
+    moves no byte; the paged layout (compress.paged) relies on that."""
+
+    LEN_BYTES = 3  # lengths up to 2 MiB
+
+    def _fixed(self, value):
+        out = bytearray(self._encode_uint(value))
+        if len(out) > self.LEN_BYTES:
+            raise UsageError("a ROMFS record of %d bytes is too large for the paged layout" % value)
+        while len(out) < self.LEN_BYTES:
+            out.insert(0, 0x80)
+        return bytes(out)
+
+    def _pack(self, kind, payload):
+        return self._encode_uint(kind) + self._fixed(len(payload)) + payload
+
+    def mkpad(self, n):
+        self._extend(self._pack(KIND_PADDING, b"\xff" * n))
+
+    def finalise(self):
+        _, data = self._dir_stack.pop()
+        if (len(self.ROMFS_HEADER) + self.LEN_BYTES + len(data)) % 2:
+            data += self._pack(KIND_PADDING, b"\xff")  # 5 bytes: the image's length is even
+        return self.ROMFS_HEADER + self._fixed(len(data)) + data
+
+
+def write(tree, pads=None):
+    """Build a ROMFS image from a nested dict {name: bytes | dict} with mpremote's writer.
+
+    With `pads` (a list, one entry per file in image order), use PaddedRomfsWriter and
+    put a padding record with pads[k] bytes of payload before the k-th file."""
+    writer = VfsRomWriter() if pads is None else PaddedRomfsWriter()
+    counter = [0]
 
     def emit(entries):
         for name in sorted(entries):
@@ -167,6 +201,9 @@ def write(tree):
                 emit(value)
                 writer.closedir()
             else:
+                if pads is not None:
+                    writer.mkpad(pads[counter[0]])
+                    counter[0] += 1
                 writer.mkfile(name, bytes(value))
 
     emit(tree)

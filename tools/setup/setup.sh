@@ -130,6 +130,9 @@ echo "Empty on purpose: eerom's test manifest uses nothing from micropython-lib.
 build_qemu() { # name, USER_C_MODULES dir (or ""), frozen manifest (or ""), make args...
     local name=$1 mods=$2 manifest=$3; shift 3
     fresh_if_flags_changed "$BUILD/$name" "$mods" "$manifest" "$@"
+    # makemanifest.py skips regenerating frozen_content.c when the frozen files did not
+    # change, even when the C code's qstrs did (then both define a qstr): regenerate.
+    rm -f "$BUILD/$name/frozen_content.c"
     log "building the qemu ARM port, MPS2_AN385 ($name)"
     make -C "$mpdir/ports/qemu" -j"$JOBS" BOARD=MPS2_AN385 BUILD="$BUILD/$name" MPY_LIB_DIR="$nolib" \
         ${mods:+USER_C_MODULES="$mods"} FROZEN_MANIFEST="$manifest" "$@" >"$BUILD/$name.log" 2>&1 \

@@ -6,6 +6,7 @@ add_library(usermod_eerom INTERFACE)
 
 target_sources(usermod_eerom INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/modeerom.c
+    ${CMAKE_CURRENT_LIST_DIR}/eerom_access.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_blockdev.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_bus.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_device.c

@@ -4,6 +4,7 @@ EEROM_MOD_DIR := $(USERMOD_DIR)
 
 SRC_USERMOD_C += \
 	$(EEROM_MOD_DIR)/modeerom.c \
+	$(EEROM_MOD_DIR)/eerom_access.c \
 	$(EEROM_MOD_DIR)/eerom_blockdev.c \
 	$(EEROM_MOD_DIR)/eerom_bus.c \
 	$(EEROM_MOD_DIR)/eerom_device.c \

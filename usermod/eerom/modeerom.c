@@ -403,6 +403,9 @@ static mp_obj_t eerom_header(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
 static MP_DEFINE_CONST_FUN_OBJ_KW(eerom_header_obj, 1, eerom_header);
 
 extern const mp_obj_type_t eerom_blockdev_type; // eerom_blockdev.c
+MP_DECLARE_CONST_FUN_OBJ_KW(eerom_read_obj); // eerom_access.c
+MP_DECLARE_CONST_FUN_OBJ_KW(eerom_write_obj);
+MP_DECLARE_CONST_FUN_OBJ_KW(eerom_page_digests_obj);
 
 static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_eerom) },
@@ -411,6 +414,9 @@ static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_detect), MP_ROM_PTR(&eerom_detect_obj) },
     { MP_ROM_QSTR(MP_QSTR_header), MP_ROM_PTR(&eerom_header_obj) },
     { MP_ROM_QSTR(MP_QSTR_BlockDev), MP_ROM_PTR(&eerom_blockdev_type) },
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&eerom_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&eerom_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR_page_digests), MP_ROM_PTR(&eerom_page_digests_obj) },
     { MP_ROM_QSTR(MP_QSTR_FORMAT_VERSION), MP_ROM_INT(EEROM_SB_VERSION) },
     { MP_ROM_QSTR(MP_QSTR_MAX_IMAGE_SIZE), MP_ROM_INT(MICROPY_EEROM_MAX_IMAGE_SIZE) },
     // errno of a damaged or malformed image (MicroPython's errno module lacks it)

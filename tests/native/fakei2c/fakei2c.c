@@ -11,7 +11,8 @@
 // - page writes wrap inside the page and happen on STOP; afterwards the part NACKs
 //   its address for `busy_polls` attempts (its write cycle: these ports have no clock);
 // - write protection: "ignore" (data ACKed, not stored) or "nack" (data NACKed);
-// - fault injection at transaction k: nack, timeout, short, flip, remove.
+// - fault injection at transaction k: nack, timeout, short, flip, remove; and a torn
+//   page write (tear(bus, k): the k-th page write stores only half its data).
 //
 // Each bus id (0..3) has one EEPROM whose memory and settings live in static RAM, so
 // they survive a soft reset, as a real part on a real bus does: a host can attach an
@@ -58,6 +59,7 @@ typedef struct _fake_bus_t {
     // injection and counters
     uint32_t fault_at;
     uint8_t fault_kind;
+    uint32_t tear_at; // this page write (counting from 0) stores only its first half
     uint32_t transactions, wire_bytes, data_read, data_written, nacks, page_writes;
 } fake_bus_t;
 
@@ -83,6 +85,9 @@ static void commit_write(fake_bus_t *self) {
         return;
     }
     self->data_written += self->wlen;
+    if (self->page_writes == self->tear_at) {
+        self->wlen /= 2; // torn: the part lost power mid-cycle
+    }
     if (self->write_protect == WP_NONE) {
         uint32_t page_base = self->pointer - self->pointer % self->page;
         uint32_t off = self->pointer - page_base;
@@ -298,6 +303,7 @@ static mp_obj_t fakei2c_attach(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     }
     memset(self, 0, sizeof(*self)); // a new part, counters from zero
     self->fault_at = UINT32_MAX;
+    self->tear_at = UINT32_MAX;
     self->mem = fake_memory[self - fake_buses];
     memset(self->mem, 0xff, size);
     if (args[ARG_data].u_obj != mp_const_none) {
@@ -339,6 +345,12 @@ static mp_obj_t fakei2c_inject(mp_obj_t bus_in, mp_obj_t index_in, mp_obj_t kind
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(fakei2c_inject_obj, fakei2c_inject);
 
+static mp_obj_t fakei2c_tear(mp_obj_t bus_in, mp_obj_t index_in) {
+    get_attached(bus_in)->tear_at = mp_obj_get_int(index_in);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(fakei2c_tear_obj, fakei2c_tear);
+
 static mp_obj_t fakei2c_detach(mp_obj_t bus_in) {
     get_attached(bus_in)->present = false; // unplugged
     return mp_const_none;
@@ -365,6 +377,7 @@ static mp_obj_t fakei2c_reset_stats(mp_obj_t bus_in) {
     self->transactions = self->wire_bytes = self->data_read = self->data_written = 0;
     self->nacks = self->page_writes = 0;
     self->fault_at = UINT32_MAX;
+    self->tear_at = UINT32_MAX;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(fakei2c_reset_stats_obj, fakei2c_reset_stats);
@@ -381,6 +394,7 @@ static const mp_rom_map_elem_t fakei2c_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_I2CNoWrite1), MP_ROM_PTR(&fake_i2c_no_write1_type) },
     { MP_ROM_QSTR(MP_QSTR_attach), MP_ROM_PTR(&fakei2c_attach_obj) },
     { MP_ROM_QSTR(MP_QSTR_inject), MP_ROM_PTR(&fakei2c_inject_obj) },
+    { MP_ROM_QSTR(MP_QSTR_tear), MP_ROM_PTR(&fakei2c_tear_obj) },
     { MP_ROM_QSTR(MP_QSTR_detach), MP_ROM_PTR(&fakei2c_detach_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&fakei2c_stats_obj) },
     { MP_ROM_QSTR(MP_QSTR_reset_stats), MP_ROM_PTR(&fakei2c_reset_stats_obj) },

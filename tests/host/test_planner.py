@@ -1,0 +1,88 @@
+"""The flash planner and wire encodings, on the host (fast, no board)."""
+
+import base64
+import zlib
+
+import pytest
+
+from eerom import compress, link, planner, romfs
+from eerom.builder import collect
+from conftest import EXAMPLE_APP, build_image
+
+
+def test_pieces_cut_at_page_boundaries():
+    parts = planner.pieces(70, 16, start=10)
+    assert [(p.start, p.end) for p in parts] == [(10, 16), (16, 32), (32, 48), (48, 64), (64, 80)]
+    assert planner.pieces(0, 16) == []
+
+
+def test_write_order_keeps_every_prefix_refusable():
+    image = build_image(EXAMPLE_APP, "m24c16").image.to_bytes()
+    parts = planner.pieces(len(image), 16)
+    steps = planner.plan(image, 16, range(len(parts)), fs_offset=32, sb_size=24, batch=64)
+    phases = [s.phase for s in steps]
+    assert phases[0] == "invalidate" and steps[0].start == 32 and steps[0].data == b"\0\0\0\0"
+    assert phases[-1] == "commit" and steps[-1].start == 32  # the magic's page, last
+    order = [planner.PHASES.index(p) for p in phases]
+    assert order == sorted(order)
+    # everything is written exactly once (the invalidation aside), within batch size
+    written = sorted((p.start, p.end) for s in steps[1:] for p in s.pieces)
+    assert written == [(p.start, p.end) for p in parts]
+    assert all(len(s.data) <= 64 for s in steps)
+    for s in steps[1:]:
+        assert s.data == image[s.start:s.start + len(s.data)]
+
+
+def test_only_changed_pieces_are_written():
+    image = build_image(EXAMPLE_APP, "m24c16").image.to_bytes()
+    steps = planner.plan(image, 16, [5, 9, 10], fs_offset=32, sb_size=24)
+    assert [(s.phase, s.start, len(s.data)) for s in steps] == [("payload", 80, 16), ("payload", 144, 32)]
+    # the magic's piece changed: invalidate first, commit last
+    steps = planner.plan(image, 16, [2, 7], fs_offset=32, sb_size=24)
+    assert [s.phase for s in steps] == ["invalidate", "payload", "commit"]
+
+
+def test_erase_order_refuses_the_image_first():
+    steps = planner.plan(b"\xff" * 256, 16, range(16), fs_offset=32, magic_first=True)
+    assert steps[0].phase == "commit" and steps[0].start == 32
+
+
+@pytest.mark.parametrize("data", [bytes(300), bytes(range(256)) * 3, b"print('hi')\n" * 40, b"\x01\x02"])
+def test_encodings_round_trip_and_cheapest_wins(data):
+    caps = {"base64": True, "deflate": True}
+    cands = link.encodings(data, caps)
+    assert [len(e) for _, e in cands] == sorted(len(e) for _, e in cands)
+    for kind, expr in cands:
+        if kind == "repr":
+            assert eval(expr) == data
+        elif kind == "base64":
+            assert base64.b64decode(eval(expr[4:-1])) == data
+        else:
+            assert zlib.decompress(base64.b64decode(eval(expr[2:-1])), -9) == data
+    assert [k for k, _ in link.encodings(data, {})] == ["repr"]
+
+
+def test_digests_see_through_crc_protected_structures():
+    """Two superblocks differ only in fields and their own CRC: a page CRC-32 is the
+    same for both (CRC residue), the page digest is not."""
+    a = build_image(EXAMPLE_APP, "m24c64").image.to_bytes()
+    b = build_image(EXAMPLE_APP, "m24c64", name="Other").image.to_bytes()
+    a = a[:32] + a[32:56] + b"\x00" * 8
+    c = bytearray(a)
+    c[40] ^= 1  # stored_size
+    from eerom.image import crc32
+    import struct
+    struct.pack_into("<I", c, 52, crc32(bytes(c[32:52])))
+    assert zlib.crc32(a[32:64]) == zlib.crc32(bytes(c[32:64]))
+    assert link.digest("fnv", a[32:64]) != link.digest("fnv", bytes(c[32:64]))
+    assert link.digest("sha256", a[32:64]) != link.digest("sha256", bytes(c[32:64]))
+
+
+def test_paged_layout_round_trips():
+    """compress.paged() asserts that every compressed file starts on a page boundary."""
+    tree, files, _ = collect(EXAMPLE_APP)
+    for page, offset in ((16, 56), (32, 56), (64, 88), (128, 152)):
+        image, payload = compress.paged(tree, page, offset)
+        assert zlib.decompress(payload, -15) == image
+        got = {p: f.data for p, f in romfs.walk_files(romfs.check(image))}
+        assert got == {f.path: f.data for f in files}
