@@ -302,7 +302,7 @@ def cmd_info(args):
             ", with the eerom module" if session.link.use_module else ", stock MicroPython"))
         header = session.header()
         if header is None:
-            raw = session.link.read(0, 32)
+            raw = session._first
             print("no valid hexpansion header (first bytes %s)" % raw[:8].hex(" "))
             return 1
         if session.link.use_module:

@@ -45,12 +45,7 @@ class Session:
         self.link = Link(device, baudrate, use_module)
         try:
             self.page = page
-            self.link.setup_bus(bus_expr, page)
-            if addr is None:
-                self.addr, self.addrsize = self.link.detect()
-            else:
-                self.addr, self.addrsize = addr, addrsize or 16
-                self.link.set_address(self.addr, self.addrsize)
+            self.addr, self.addrsize, self._first = self.link.connect_bus(bus_expr, page, addr, addrsize)
         except DeviceError as e:
             self.link.close()
             if getattr(e, "device_message", "") and "ValueError" in e.device_message:
@@ -72,9 +67,9 @@ class Session:
         self.link.run("P = %d" % page)
 
     def header(self):
-        """The header the EEPROM holds now, or None if it holds none (blank, damaged)."""
+        """The header the EEPROM held when the session began (None: blank or damaged)."""
         try:
-            return Header.unpack(self.link.read(0, 32))
+            return Header.unpack(self._first)
         except ImageError:
             return None
 
@@ -100,6 +95,17 @@ class Result:
                 % (self.pages, self.skipped, self.written,
                    " (%d rewritten after verify)" % self.rewritten if self.rewritten else "",
                    self.wire_bytes, enc, self.seconds))
+
+
+def _runs(indices):
+    """Consecutive runs in a sorted list of piece indices."""
+    runs = []
+    for i in indices:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _write_steps(session, steps, result, progress, abort_after):
@@ -131,11 +137,17 @@ def program(session, target, progress, fs_offset=None, sb_size=24, magic_first=F
     progress.begin("write", len(changed))
     _write_steps(session, steps, result, progress, abort_after)
 
+    # Verify what was written (the other pages matched a moment ago): one digest
+    # request per run of written pages.
+    written = sorted(changed)
     for attempt in (1, 2):
-        progress.begin("verify", len(parts))
-        device = session.link.digests(0, len(target), page)
-        bad = [i for i, (a, b) in enumerate(zip(host, device)) if a != b]
-        progress.advance(len(parts), bad=len(bad), wire="%d B" % session.link.wire_bytes)
+        progress.begin("verify", len(written))
+        bad = []
+        for run in _runs(written):
+            start, end = parts[run[0]].start, parts[run[-1]].end
+            device = session.link.digests(start, end - start, page)
+            bad += [i for i, d in zip(run, device) if d != host[i]]
+            progress.advance(len(run), bad=len(bad), wire="%d B" % session.link.wire_bytes)
         if not bad:
             break
         if attempt == 2:
@@ -146,6 +158,7 @@ def program(session, target, progress, fs_offset=None, sb_size=24, magic_first=F
                               hint="writes that never stick: is the EEPROM write-protected (WC pin), or is it "
                                    "smaller than the image, or are its pages smaller than %d bytes?" % page)
         result.rewritten += len(bad)
+        written = bad
         progress.begin("rewrite", len(bad))
         _write_steps(session, planner.plan(target, page, bad, fs_offset, sb_size, magic_first=magic_first),
                      result, progress, None)

@@ -14,15 +14,18 @@ import zlib
 
 from .errors import DeviceError
 
-HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "remote_helper.py")
+HERE = os.path.dirname(os.path.abspath(__file__))
+HELPER = os.path.join(HERE, "remote_helper.py")
+HELPER_STOCK = os.path.join(HERE, "remote_helper_stock.py")
 
-# One probe per capability, each on its own: a board may have any subset.
+# Each capability is probed on its own (a board may have any subset), all in one
+# round trip: the board prints one bit per capability.
 PROBES = {
-    "machine_i2c": "import machine\nmachine.I2C",
-    "eerom": "import eerom\neerom.page_digests",
-    "sha256": "import hashlib\nhashlib.sha256",
-    "base64": "import binascii\nbinascii.a2b_base64\nbinascii.b2a_base64",
-    "deflate": "import deflate, io\ndeflate.DeflateIO\ndeflate.RAW",
+    "machine_i2c": "import machine;machine.I2C",
+    "eerom": "import eerom;eerom.page_digests",
+    "sha256": "import hashlib;hashlib.sha256",
+    "base64": "import binascii;binascii.a2b_base64;binascii.b2a_base64",
+    "deflate": "import deflate,io;deflate.DeflateIO;deflate.RAW",
 }
 
 
@@ -126,18 +129,13 @@ class Link:
             raise DeviceError("lost the board at %s (%s)" % (self.device, e)) from None
 
     def probe(self):
-        caps = {}
-        for name, code in PROBES.items():
-            try:
-                self.run(code)
-                caps[name] = True
-            except DeviceError:
-                caps[name] = False
-        return caps
+        bits = int(self.run("r=0\nfor i,c in enumerate(%r):\n try:\n  exec(c);r|=1<<i\n except Exception:\n  pass\n"
+                            "print(r)" % (tuple(PROBES.values()),)))
+        return {name: bool(bits & (1 << bit)) for bit, name in enumerate(PROBES)}
 
-    def _load_helper(self):
-        with open(HELPER, "rb") as f:
-            src = f.read()
+    def _send_source(self, path):
+        with open(path) as f:  # full-line comments stay home: they would cost wire bytes
+            src = "".join(l for l in f if l.strip() and not l.lstrip().startswith("#")).encode()
         kind, expr = cheapest(src, self.caps)
         if kind == "repr":
             self.run(src.decode())
@@ -147,27 +145,33 @@ class Link:
             self.run("import binascii, deflate, io\n"
                      "exec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64(%s)), deflate.RAW, 9).read())"
                      % expr[2:-1])
-        if not self.caps["sha256"]:
-            self.run("H = None")
+
+    def _load_helper(self):
+        self._send_source(HELPER)
+        if not self.use_module:
+            self._send_source(HELPER_STOCK)
+            if not self.caps["sha256"]:
+                self.run("H = None")
         # The digest the board's digests() computes, for the host to compute too.
         self.digest = "fnv" if self.use_module or not self.caps["sha256"] else "sha256"
 
     # -- operations -----------------------------------------------------------------
 
-    def setup_bus(self, expr, page):
-        self.run("bus(%s, %d, %r)" % (expr, page, self.use_module))
-
-    def detect(self):
+    def connect_bus(self, expr, page, addr=None, addrsize=None):
+        """Make the bus, find the EEPROM (the badge's way unless addr is given) and read
+        its first 32 bytes, in one round trip.  Returns (addr, addrsize, header bytes)."""
+        find = "detect()" if addr is None else "A, S = %d, %d" % (addr, addrsize or 16)
+        code = "I, P = %s, %d\n%s%s\nprint((A, S))\n%s" % (
+            expr, page, "" if self.use_module else "X = None\n", find, self._out_code("rd(0, 32)"))
         try:
-            return eval(self.run("detect()"))
+            lines = self.run(code).strip().splitlines()
         except DeviceError as e:
             if e.errno == 19:
                 raise DeviceError("no EEPROM answers on this bus (I2C addresses 0x50..0x57)",
                                   hint="check the hexpansion is plugged in and --bus names its port") from None
             raise
-
-    def set_address(self, addr, addrsize):
-        self.run("A, S = %d, %d" % (addr, addrsize))
+        addr, addrsize = eval(lines[0])
+        return addr, addrsize, self._decode(lines[1])
 
     def _decode(self, text):
         text = text.strip()
@@ -175,8 +179,11 @@ class Link:
             return base64.b64decode(text)
         return eval(text)
 
+    def _out_code(self, expr):
+        return ("out(%s)" if self.caps["base64"] else "print(bytes(%s))") % expr
+
     def _out(self, expr):
-        return self._decode(self.run(("out(%s)" if self.caps["base64"] else "print(bytes(%s))") % expr))
+        return self._decode(self.run(self._out_code(expr)))
 
     def read(self, at, n):
         return self._out("rd(%d, %d)" % (at, n))
@@ -201,7 +208,9 @@ class Link:
         return kind
 
     def check_mount(self, path="/_eerom_check"):
-        return eval(self.run("check(%r)" % path))
+        """Mount with the board's eerom module (which checks everything first) and list."""
+        return eval(self.run("import os\ninfo = X.mount(I, %r, addr=A, addrsize=S)\nfiles = sorted(os.listdir(%r))\n"
+                             "X.umount(%r)\nprint((tuple(info), files))" % (path, path, path)))
 
 
 def fnv1a(data):

@@ -1,139 +1,41 @@
-# Device side of `eerom flash/read/verify/erase/info`, sent to the board's REPL once per
-# session (tools/eerom/link.py).  MicroPython only; stock firmware is enough
-# (machine.I2C); with the eerom module its C routines do the reads, CRCs and writes.
-import machine, binascii
+# Device side of `eerom flash/read/verify/erase/info`: tools/eerom/link.py sends it
+# to the board's REPL once per session (without full-line comments).  With the eerom
+# module this is all there is; stock firmware also gets remote_helper_stock.py, whose
+# detect/rd/digests/wr replace these with pure Python.
+import machine, binascii as B
 try:
     import eerom as X
     X.page_digests
-except (ImportError, AttributeError):
+except Exception:
     X = None
-try:
-    from time import ticks_ms, ticks_diff
-except ImportError:
-    ticks_ms = None
-try:
-    from hashlib import sha256 as H
-except ImportError:
-    H = None
 I, A, S, P = None, 0x50, 16, 16  # bus, I2C address, memory address bits, page
 
 
-def bus(i2c, page, module=True):
-    global I, P, X
-    I, P = i2c, page
-    if not module:
-        X = None
-
-
-def here(a):
-    try:
-        I.writeto(a, b"")
-        return True
-    except OSError:
-        return False
-
-
 def detect():
-    # The badge's rule: 0x57 alone -> 2-byte addresses there; 0x50..0x57 all -> an
-    # M24C16 (1-byte addresses, block in the I2C address); 0x50 -> 2-byte addresses.
     global A, S
-    p50, p57 = here(0x50), here(0x57)
-    if p57 and not p50:
-        A, S = 0x57, 16
-    elif p50:
-        blocks = 1 + sum(1 for a in range(0x51, 0x58) if here(a))
-        A, S = 0x50, 8 if blocks == 8 else 16
-    else:
-        raise OSError(19)
-    print((A, S))
-
-
-def dev(m):
-    span = 256 if S == 8 else 65536
-    return A + m // span, m % span, span
+    A, S = X.detect(I)
 
 
 def rd(m, n):
-    if X:
-        return X.read(I, m, n, addr=A, addrsize=S)
-    out = bytearray(n)
-    mv = memoryview(out)
-    i = 0
-    while i < n:
-        d, a, span = dev(m + i)
-        k = min(n - i, span - a)
-        I.readfrom_mem_into(d, a, mv[i:i + k], addrsize=S)
-        i += k
-    return out
-
-
-def fnv(b):
-    h = 0x811C9DC5
-    for x in b:
-        h = ((h ^ x) * 0x01000193) & 0xFFFFFFFF
-    return h.to_bytes(4, "little")
+    return X.read(I, m, n, addr=A, addrsize=S)
 
 
 def digests(m, n):
-    # A digest of each page-aligned piece of [m, m + n), 4 bytes each: FNV-1a with the
-    # eerom module or in Python, else the first 4 bytes of SHA-256 (the host knows which).
-    if X:
-        return X.page_digests(I, m, n, P, addr=A, addrsize=S)
-    out = bytearray()
-    end = m + n
-    while m < end:
-        chunk = rd(m, min(end - m, 256 - m % P))
-        i = 0
-        while i < len(chunk):
-            k = min(len(chunk) - i, P - (m + i) % P)
-            out.extend(H(chunk[i:i + k]).digest()[:4] if H else fnv(chunk[i:i + k]))
-            i += k
-        m += len(chunk)
-    return out
+    return X.page_digests(I, m, n, P, addr=A, addrsize=S)
 
 
-def wait(d):
-    # ACK polling, bounded: parts finish a write cycle within 5 ms.
-    t = ticks_ms() if ticks_ms else 0
-    n = 0
-    while not here(d):
-        n += 1
-        if (ticks_diff(ticks_ms(), t) > 50) if ticks_ms else n > 2000:
-            raise OSError(110)
-
-
-def wr(m, data):
-    if X:
-        return X.write(I, m, data, P, addr=A, addrsize=S)
-    i = 0
-    while i < len(data):
-        d, a, span = dev(m + i)
-        k = min(len(data) - i, P - (m + i) % P)
-        ab = bytes([a >> 8, a & 255]) if S == 16 else bytes([a])
-        acks = I.writevto(d, (ab, data[i:i + k]))
-        if acks is not None and acks < len(ab) + k:
-            raise OSError(5)  # data NACKed: a write-protected part
-        wait(d)
-        i += k
+def wr(m, d):
+    X.write(I, m, d, P, addr=A, addrsize=S)
 
 
 def out(b):
-    print(binascii.b2a_base64(b).decode().strip())
+    print(B.b2a_base64(b).decode().strip())
 
 
 def b64(s):
-    return binascii.a2b_base64(s)
+    return B.a2b_base64(s)
 
 
 def z(s):
     import deflate, io
-    return deflate.DeflateIO(io.BytesIO(binascii.a2b_base64(s)), deflate.RAW, 9).read()
-
-
-def check(path):
-    # Mount with the eerom module (which checks everything first) and list the files.
-    info = X.mount(I, path, addr=A, addrsize=S)
-    import os
-    files = sorted(os.listdir(path))
-    X.umount(path)
-    print((tuple(info), files))
+    return deflate.DeflateIO(io.BytesIO(B.a2b_base64(s)), deflate.RAW, 9).read()
