@@ -51,12 +51,13 @@ def parse_results(output):
 class UnixTarget:
     name = "unix"
 
-    def __init__(self, binary):
+    def __init__(self, binary, env=None):
         self.binary = binary
+        self.env = env
 
     def run(self, script, args=(), timeout=300):
         code, out = unixport.run(PRELUDE + encode_args(args) + script, binary=self.binary,
-                                 check=False, timeout=timeout)
+                                 check=False, timeout=timeout, env=self.env)
         if code != 0:
             raise ScriptError("MicroPython (unix) exited with %d:\n%s" % (code, out))
         return out
@@ -122,6 +123,12 @@ class QemuTarget:
             self.proc.kill()
             self.proc.wait()
             self.proc = None
+
+
+# The sanitizer build: leaks are not errors (MicroPython's heap is one allocation that
+# lives as long as the process), anything else stops the run.
+SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
+                 "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1"}
 
 
 def unix_test_binary():

@@ -63,7 +63,7 @@ def test_blank_and_short():
     assert e.value.problem == "header-magic"
     with pytest.raises(ImageError) as e:
         Header.unpack(b"THEX")
-    assert e.value.problem == "header-short"
+    assert e.value.problem == "truncated"
 
 
 def test_name_too_long_is_an_error_not_a_silent_cut():

@@ -74,6 +74,9 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
             if name.startswith(".") or name in SKIP_DIRS or name.endswith(SKIP_SUFFIXES):
                 continue
             inner = rel + name
+            if not os.path.isdir(full) and not os.path.isfile(full):
+                raise UsageError("%s is not a regular file or folder (a broken link, a device, a pipe?)" % full,
+                                 hint="remove it from the app folder")
             if os.path.isdir(full):
                 sub = {}
                 visit(full, inner + "/", sub)
@@ -103,7 +106,7 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
 
     visit(appdir, "", tree)
     if not files:
-        raise UsageError("%s holds no files" % appdir)
+        raise UsageError("%s holds no files" % appdir, hint="an app folder holds at least app.py")
     if not ({"app.py", "app.mpy"} & set(tree)):
         warnings.append("no app.py or app.mpy at the top: the badge imports hexpansion_N.app")
     return tree, files, warnings

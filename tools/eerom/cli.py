@@ -30,6 +30,22 @@ image is good, 1 when a check fails.
 """
 
 
+def _read_file(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise UsageError("cannot read %s: %s" % (path, e.strerror or e)) from None
+
+
+def _write_file(path, data):
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise UsageError("cannot write %s: %s" % (path, e.strerror or e)) from None
+
+
 def _parts_help():
     return ", ".join(p.name for p in PARTS)
 
@@ -75,8 +91,7 @@ def cmd_build(args):
                     "and no MicroPython unix binary was found (set EEROM_MICROPYTHON)" % part.badge_lfs_block_size)
     print("eerom build: %s -> %s for %s (%d B, %d B pages)" % (args.source, args.output, part.name, part.size, part.page))
     print(report.fit_report(result, lfs, note))
-    with open(args.output, "wb") as f:
-        f.write(result.image.to_bytes())
+    _write_file(args.output, result.image.to_bytes())
     if not result.fits:
         raise FitError("%s (%d B) does not fit %s (%d B)" % (args.output, result.size, part.name, part.size),
                        hint=report.not_fitting_hint(result))
@@ -86,11 +101,7 @@ def cmd_build(args):
 def cmd_inspect(args):
     from . import report
 
-    try:
-        with open(args.image, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise UsageError("cannot read %s: %s" % (args.image, e.strerror or e)) from None
+    data = _read_file(args.image)
     try:
         image = Image.from_bytes(data, max_image_size=args.max_size)
     except ImageError as e:
@@ -191,8 +202,7 @@ def cmd_flash(args):
     try:
         data = None
         if os.path.isfile(source) and not builder._is_romfs_file(source):
-            with open(source, "rb") as f:
-                data = f.read()
+            data = _read_file(source)
         else:
             current = session.header()
             part = _resolve_part(args, required=False)
@@ -248,8 +258,7 @@ def cmd_read(args):
                 raise UsageError("the EEPROM has no valid header to take its size from", hint="give --size")
             size = current.total_size
         data = flash.read_all(session, size, _progress(args))
-        with open(args.output, "wb") as f:
-            f.write(data)
+        _write_file(args.output, data)
         print("read %d B into %s (%d bytes on the wire)" % (size, args.output, session.link.wire_bytes))
         return 0
     finally:
@@ -259,8 +268,7 @@ def cmd_read(args):
 def cmd_verify(args):
     from . import flash
 
-    with open(args.image, "rb") as f:
-        data = f.read()
+    data = _read_file(args.image)
     session = _session(args)
     try:
         image, bad = flash.verify(session, data, _progress(args))
@@ -329,10 +337,8 @@ def cmd_info(args):
 def cmd_diff(args):
     from . import flash, planner
 
-    with open(args.old, "rb") as f:
-        old = f.read()
-    with open(args.new, "rb") as f:
-        new = f.read()
+    old = _read_file(args.old)
+    new = _read_file(args.new)
     parts, changed, image = flash.cost(old, new)
     page = image.header.page_size
     print("%s -> %s: %d of %d pages (%d B pages) differ" % (args.old, args.new, len(changed), len(parts), page))

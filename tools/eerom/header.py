@@ -66,7 +66,7 @@ class Header:
         """Parse and check a header the way the badge does; raise ImageError if bad."""
         raw = bytes(raw)
         if len(raw) < HEADER_SIZE:
-            raise ImageError("header-short", "header is %d bytes, need %d" % (len(raw), HEADER_SIZE))
+            raise ImageError("truncated", "header is %d bytes, need %d" % (len(raw), HEADER_SIZE))
         raw = raw[:HEADER_SIZE]
         if raw[1:4] != MAGIC[1:4]:
             raise ImageError("header-magic", "no hexpansion header: bytes 1..3 are %r, not b'HEX'"

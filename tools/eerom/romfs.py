@@ -194,7 +194,7 @@ def write(tree, pads=None):
             try:
                 name.encode("ascii")
             except UnicodeEncodeError:
-                raise UsageError("file name %r is not ASCII" % name,
+                raise UsageError("file name %r is not ASCII" % name.encode("utf-8", "surrogateescape"),
                                  hint="ROMFS names written by mpremote must be ASCII; rename the file") from None
             if isinstance(value, dict):
                 writer.opendir(name)

@@ -31,8 +31,9 @@ def micropython_binary():
     return binary
 
 
-def run(script, args=(), binary=None, timeout=120, heapsize=None, check=True):
-    """Run `script` (source text) with PRELUDE; return (returncode, stdout+stderr)."""
+def run(script, args=(), binary=None, timeout=120, heapsize=None, check=True, env=None):
+    """Run `script` (source text) with PRELUDE; return (returncode, stdout+stderr).
+    `env`: extra environment variables (e.g. sanitizer options)."""
     binary = binary or micropython_binary()
     with tempfile.NamedTemporaryFile("w", suffix=".py", prefix="eerom-", delete=False) as f:
         f.write(PRELUDE + script)
@@ -42,7 +43,7 @@ def run(script, args=(), binary=None, timeout=120, heapsize=None, check=True):
         if heapsize:
             cmd += ["-X", "heapsize=%s" % heapsize]
         proc = subprocess.run(cmd + [path] + [str(a) for a in args], capture_output=True,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout, env=dict(os.environ, **(env or {})))
     finally:
         os.unlink(path)
     out = proc.stdout + proc.stderr

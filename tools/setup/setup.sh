@@ -37,7 +37,7 @@ as_root() {
 # --- Debian packages --------------------------------------------------------------
 need_pkgs=()
 want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || need_pkgs+=("$1"); }
-for p in build-essential xz-utils pkg-config cmake; do want "$p"; done
+for p in build-essential xz-utils pkg-config cmake patch clang libclang-rt-14-dev valgrind; do want "$p"; done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "installing Debian packages: ${need_pkgs[*]}"
     as_root apt-get update -qq >&2
@@ -47,6 +47,16 @@ fi
 # --- MicroPython source -----------------------------------------------------------
 mpdir=$("$here/tools/setup/get-micropython.sh" "$BUILD/deps")
 echo "$mpdir" > "$BUILD/micropython.path"
+
+# Fixes to MicroPython that eerom's fuzzing found (patches/*.patch, each explained at
+# its top); applied once, also to a checkout given as MICROPY_DIR.
+for p in "$here"/patches/*.patch; do
+    if patch -d "$mpdir" -p1 -R --dry-run -s -f < "$p" >/dev/null 2>&1; then
+        continue  # already applied
+    fi
+    log "applying $(basename "$p") to $mpdir"
+    patch -d "$mpdir" -p1 -s -f < "$p" >&2 || die "$(basename "$p") does not apply to $mpdir"
+done
 mpver=$(awk '/define MICROPY_VERSION_(MAJOR|MINOR|MICRO)/ { v[$2] = $3 }
              END { printf "%s.%s.%s", v["MICROPY_VERSION_MAJOR"], v["MICROPY_VERSION_MINOR"], v["MICROPY_VERSION_MICRO"] }' \
         "$mpdir/py/mpconfig.h")
@@ -62,6 +72,21 @@ if [ ! -f "$stamp" ]; then
     rm -f "$VENV"/.eerom-*
     touch "$stamp"
 fi
+
+# --- host build of the C core: unit tests, checker, fuzzer (clang, ASan, UBSan) -------
+build_host() { # dir, cmake options...
+    local dir=$1; shift
+    if [ ! -f "$dir/CMakeCache.txt" ] || [ "$(cat "$dir/.eerom-flags" 2>/dev/null)" != "$mpdir $*" ]; then
+        rm -rf "$dir"
+        CC=clang cmake -S "$here" -B "$dir" -DMICROPY_DIR="$mpdir" "$@" >"$dir.log" 2>&1 \
+            || { tail -n 20 "$dir.log" >&2; die "cmake failed for $dir"; }
+        echo "$mpdir $*" > "$dir/.eerom-flags"
+    fi
+    cmake --build "$dir" -j "$JOBS" >>"$dir.log" 2>&1 || { tail -n 30 "$dir.log" >&2; die "build failed: $dir.log"; }
+}
+log "building the C core for the host (ASan, UBSan; libFuzzer)"
+build_host "$BUILD/host"
+build_host "$BUILD/fuzz" -DEEROM_FUZZ=ON
 
 [ "$what" = host ] && exit 0
 
@@ -98,7 +123,12 @@ mkdir -p "$testmods"
 ln -sfn "$here/usermod/eerom" "$testmods/eerom"
 ln -sfn "$here/tests/native/fakei2c" "$testmods/fakei2c"
 build_unix unix-test "$testmods" CFLAGS_EXTRA=-Wno-sign-compare STRIP=true  # symbols, for callgrind
-log "ready: $BUILD/unix/micropython, $BUILD/unix-test/micropython"
+# The same with AddressSanitizer and UBSan (as MicroPython's own CI builds them), for
+# the hostile-image tests.
+sanitize="-fsanitize=address,undefined -fno-sanitize=nonnull-attribute --param asan-use-after-return=0"
+build_unix unix-asan "$testmods" CFLAGS_EXTRA="-Wno-sign-compare -fno-omit-frame-pointer $sanitize" \
+    LDFLAGS_EXTRA="$sanitize" STRIP=true
+log "ready: $BUILD/unix/micropython, $BUILD/unix-test/micropython, $BUILD/unix-asan/micropython"
 
 [ "$what" = unix ] && exit 0
 

@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "eerom_image.h"
+#include "eerom_inflate.h"
+#include "eerom_romfs.h"
 
 static const struct {
     const char *name;
@@ -171,4 +173,37 @@ eerom_err_t eerom_image_check_bounds(const eerom_header_t *h, const eerom_superb
         return EEROM_ERR_TOO_LARGE;
     }
     return EEROM_OK;
+}
+
+eerom_err_t eerom_image_check_buffer(const uint8_t *data, size_t len, uint32_t max_image_size,
+    void *inflate_state, uint8_t *out, size_t out_cap, eerom_header_t *h, eerom_superblock_t *sb) {
+    if (len < EEROM_HEADER_SIZE) {
+        return EEROM_ERR_TRUNCATED;
+    }
+    eerom_err_t err = eerom_header_parse(data, h);
+    if (err != EEROM_OK) {
+        return err;
+    }
+    size_t avail = len > h->fs_offset ? len - h->fs_offset : 0;
+    if ((err = eerom_superblock_parse(data + (len - avail), avail, sb)) != EEROM_OK
+        || (err = eerom_image_check_bounds(h, sb, max_image_size)) != EEROM_OK) {
+        return err;
+    }
+    uint32_t at = eerom_payload_offset(h, sb);
+    if ((uint64_t)at + sb->stored_size > len) {
+        return EEROM_ERR_TRUNCATED;
+    }
+    const uint8_t *payload = data + at;
+    if (eerom_crc32(0, payload, sb->stored_size) != sb->payload_crc) {
+        return EEROM_ERR_PAYLOAD_CRC;
+    }
+    if (out_cap < (size_t)sb->image_size + 1) {
+        return EEROM_ERR_TOO_LARGE;
+    }
+    if (sb->method == EEROM_METHOD_STORED) {
+        memcpy(out, payload, sb->image_size);
+    } else if ((err = eerom_inflate(inflate_state, out, sb->image_size, payload, sb->stored_size)) != EEROM_OK) {
+        return err;
+    }
+    return eerom_romfs_check(out, sb->image_size);
 }

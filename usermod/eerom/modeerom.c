@@ -44,8 +44,11 @@
 #endif
 
 #if !MICROPY_PY_DEFLATE
-// moddeflate.c compiles uzlib when deflate is enabled; otherwise compile it here.
+// moddeflate.c compiles uzlib when deflate is enabled; otherwise compile it here
+// (tinflate.c refers to uzlib's checksums).
 #include "lib/uzlib/tinflate.c"
+#include "lib/uzlib/adler32.c"
+#include "lib/uzlib/crc32.c"
 #endif
 
 // Largest inflated image mount() accepts unless told otherwise (max_size=).
