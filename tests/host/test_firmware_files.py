@@ -88,6 +88,6 @@ def test_loader_compiles_with_mpy_cross():
 
 def test_firmware_workflow_builds_the_documented_way():
     text = open(os.path.join(ROOT, ".github", "workflows", "firmware.yml")).read()
-    for needle in ("espressif/idf:v5.5.1", "v1.28.0", "make -C micropython/mpy-cross",
+    for needle in ("espressif/idf:v5.5.1", "v1.28.0", "make -C micropython/mpy-cross", "patches/*.patch",
                    "BOARD_DIR=", "USER_C_MODULES=", "upload-artifact"):
         assert needle in text, needle

@@ -1,0 +1,359 @@
+"""`make bench`: measure everything side by side, write docs/BENCHMARKS.md and its plots.
+
+    build/venv/bin/python bench/report.py [--quick]
+
+Sections: capacity (eerom vs the badge's LittleFS layout vs raw files, every part
+from 2 KiB to 64 KiB, over a corpus of MicroPython's own code), mount and first
+import (bus bytes and transactions, modelled bus time, callgrind instruction counts,
+heap), programming through a board (bench/flash.py), and the fuzzing record.  Every
+number is measured by this run; nothing is copied in by hand.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import capacity  # noqa: E402
+import corpus  # noqa: E402
+import flash as flash_bench  # noqa: E402
+import mount  # noqa: E402
+from eerom import builder, littlefs_layout  # noqa: E402
+from eerom.image import SB_SIZE_V1  # noqa: E402
+from eerom.parts import PARTS, get_part  # noqa: E402
+
+DOCS = os.path.join(ROOT, "docs")
+PLOTS = os.path.join(DOCS, "bench")
+BUILD = os.environ.get("EEROM_BUILD", os.path.join(ROOT, "build"))
+CAPACITY_PARTS = [p for p in PARTS if p.size <= 65536]
+
+
+def pct(a, b):
+    return "%d %%" % round(100.0 * a / b) if b else "-"
+
+
+# -- capacity -------------------------------------------------------------------------
+
+def capacity_rows():
+    """Per app: source, .mpy, eerom payload (solid, best effort), and per part the
+    eerom image and the LittleFS layout."""
+    rows = []
+    for name, app_dir in capacity.apps():
+        b = builder.build(app_dir, get_part("m24512"), 0xCA75, 0x1337, "bench")
+        files = [(f.path, f.data) for f in b.files]
+        row = {"app": name, "files": len(files), "source": sum(f.source_size for f in b.files),
+               "mpy": sum(len(f.data) for f in b.files), "payload": b.image.superblock.stored_size, "parts": {}}
+        for part in CAPACITY_PARTS:
+            size = part.fs_offset + SB_SIZE_V1 + row["payload"]
+            lfs = littlefs_layout.badge_layout(files, part)
+            row["parts"][part.name] = {"eerom": size, "eerom_fits": size <= part.size,
+                                       "lfs": lfs.size, "lfs_fits": lfs.fits}
+        rows.append(row)
+        print("capacity: %s" % name, file=sys.stderr)
+    return rows
+
+
+def fill(part, fits):
+    """Add corpus modules in order while `fits(files)` holds; return (files, .mpy bytes)."""
+    chosen = []
+    for name, path in corpus.single_files():
+        b = builder.build(corpus.materialise({"m.py": path}, tempfile.mkdtemp()), get_part("m24512"), 1, 2,
+                          effort="fast")
+        data = b.files[0].data
+        trial = chosen + [("m%d.mpy" % len(chosen), data)]
+        if fits(trial):
+            chosen = trial
+    return chosen, sum(len(d) for _, d in chosen)
+
+
+def capacity_fill(part):
+    def eerom_fits(files):
+        tmp = tempfile.mkdtemp()
+        for n, d in files:
+            with open(os.path.join(tmp, n), "wb") as f:
+                f.write(d)
+        return builder.build(tmp, part, 1, 2).fits
+
+    def lfs_fits(files):
+        layout = littlefs_layout.badge_layout(files, part)
+        return layout.fits
+
+    e_files, e_bytes = fill(part, eerom_fits)
+    l_files, l_bytes = fill(part, lfs_fits)
+    return {"eerom_modules": len(e_files), "eerom_bytes": e_bytes, "lfs_modules": len(l_files), "lfs_bytes": l_bytes}
+
+
+def capacity_section(rows, fill16):
+    out = ["## Capacity", "",
+           "How many bytes of EEPROM the same app takes: as an eerom image (solid layout, best "
+           "compression), and as the badge lays it out today (THEX header, then LittleFS from "
+           "fs_offset with 64-byte blocks below 8 KiB and 512-byte blocks above; `littlefs-python` "
+           "for 512-byte blocks, MicroPython's own VfsLfs2 for 64-byte ones). Both hold the same "
+           ".mpy files (eerom's build output). \"too big\": does not fit the part; \"impossible\": "
+           "LittleFS cannot store these files at any size with 64-byte blocks (an entry with its name "
+           "and mtime does not fit a metadata block).", "",
+           "**Headline (M24C16, 2 KiB).** Filling the part with corpus modules in order: eerom holds "
+           "%d modules, %d bytes of bytecode; the badge's LittleFS holds %d modules, %d bytes: "
+           "**%.1f x as much code** on the same part." % (
+               fill16["eerom_modules"], fill16["eerom_bytes"], fill16["lfs_modules"], fill16["lfs_bytes"],
+               fill16["eerom_bytes"] / max(1, fill16["lfs_bytes"])), ""]
+    counts = []
+    for part in CAPACITY_PARTS:
+        e = sum(r["parts"][part.name]["eerom_fits"] for r in rows)
+        lf = sum(r["parts"][part.name]["lfs_fits"] for r in rows)
+        ratios = sorted(r["parts"][part.name]["eerom"] / r["parts"][part.name]["lfs"]
+                        for r in rows if r["parts"][part.name]["lfs"])
+        counts.append("| %s | %d B | %d of %d | %d of %d | %s |" % (
+            part.name, part.size, e, len(rows), lf, len(rows),
+            pct(ratios[len(ratios) // 2], 1) if ratios else "-"))
+    out += ["| part | size | apps that fit as eerom | apps that fit as LittleFS | eerom/LittleFS bytes (median) |",
+            "|---|---|---|---|---|"] + counts + [""]
+    head = "| app | files | source B | .mpy B | eerom payload B |" + "".join(
+        " %s eerom / LittleFS |" % p.name for p in CAPACITY_PARTS[:3])
+    out += [head, "|" + "---|" * (5 + 3)]
+    for r in rows:
+        cells = []
+        for p in CAPACITY_PARTS[:3]:
+            c = r["parts"][p.name]
+            lfs = "impossible" if c["lfs"] is None else ("%d" % c["lfs"] + ("" if c["lfs_fits"] else " (too big)"))
+            cells.append("%d%s / %s" % (c["eerom"], "" if c["eerom_fits"] else " (too big)", lfs))
+        out.append("| %s | %d | %d | %d | %d | %s |" % (r["app"], r["files"], r["source"], r["mpy"], r["payload"],
+                                                        " | ".join(cells)))
+    out += ["", "![capacity](bench/capacity.png)", "",
+            "Reproduce: `build/venv/bin/python bench/report.py` (or `bench/capacity.py` for one table).", ""]
+    return out
+
+
+def capacity_plot(rows):
+    part = get_part("m24c16")
+    names = [r["app"] for r in rows]
+    x = range(len(rows))
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    w = 0.2
+    ax.bar([i - 1.5 * w for i in x], [r["source"] for r in rows], w, label="source (.py)")
+    ax.bar([i - 0.5 * w for i in x], [r["mpy"] for r in rows], w, label=".mpy files")
+    ax.bar([i + 0.5 * w for i in x], [r["parts"][part.name]["lfs"] or 0 for r in rows], w,
+           label="badge LittleFS on M24C16 (0: impossible)")
+    ax.bar([i + 1.5 * w for i in x], [r["parts"][part.name]["eerom"] for r in rows], w, label="eerom image")
+    ax.axhline(part.size, color="k", lw=1, ls="--", label="M24C16 (2048 B)")
+    ax.set_yscale("log")
+    ax.set_ylabel("bytes")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(names, rotation=40, ha="right", fontsize=8)
+    ax.legend(fontsize=8)
+    ax.set_title("The same app: bytes of EEPROM (log scale)")
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, "capacity.png"), dpi=90)
+    plt.close(fig)
+
+
+# -- mount and first import ------------------------------------------------------------
+
+def mount_apps():
+    mp = dict(corpus.multi_file_apps())
+    tmp = tempfile.mkdtemp(prefix="eerom-bench-mount-")
+    asyncio_app = corpus.materialise(mp["asyncio"], os.path.join(tmp, "asyncio"))
+    with open(os.path.join(asyncio_app, "app.py"), "w") as f:
+        f.write("from . import asyncio\n")
+    return [("hello_hexpansion", os.path.join(ROOT, "examples", "hello_hexpansion"), ["m24c16", "m24c64"]),
+            ("basic test app", os.path.join(ROOT, "tests", "device", "apps", "basic"), ["m24c16"]),
+            ("asyncio (8 modules)", asyncio_app, ["m24256"])]
+
+
+def mount_rows():
+    rows = []
+    for name, app, parts in mount_apps():
+        for p in parts:
+            print("mount: %s on %s" % (name, p), file=sys.stderr)
+            rows.append((name, p, mount.measure(app, get_part(p))))
+    return rows
+
+
+def mount_section(rows):
+    out = ["## Mount and first import", "",
+           "The same app on the same simulated part, mounted and `hexpansion_1.app` imported in the "
+           "unix port (build/unix-test), over the fake native I2C bus (C, so that the driver is "
+           "measured, not the simulator): **eerom** (`eerom.mount`), **lfs-c** (the badge's LittleFS "
+           "image through eerom's C block device + `vfs.VfsLfs2`), **lfs-py** (the same image through a "
+           "rewrite of the badge's pure-Python EEPROM driver + `vfs.VfsLfs2`). Bus time is modelled at 9 "
+           "clocks per byte on the wire (address, memory address and data bytes); the floor is the eerom "
+           "payload read once. Instructions: valgrind callgrind, the run minus the same script stopped "
+           "before the mount. Heap: `gc.mem_alloc()` growth, after `gc.collect()`, from before the mount "
+           "to after the import.", "", mount.markdown(rows), ""]
+    out += ["| app | part | eerom x floor @400k | lfs-py / eerom, modelled time | lfs-py / eerom, instructions "
+            "| eerom heap after import | inflated image + 2 KiB |", "|---|---|---|---|---|---|---|"]
+    for name, part, m in rows:
+        e, py = m["eerom"], m["lfs-py"]
+        out.append("| %s | %s | %.2f | %.1f x | %.1f x | %d B | %d B |" % (
+            name, part, e["wire_bytes"] * 9 / 400e3 / mount.floor_s(m, 400e3),
+            py["wire_bytes"] / e["wire_bytes"], py["instructions"] / e["instructions"],
+            e["heap"], m["image_size"] + 2048))
+    out += ["", "![mount time](bench/mount_time.png) ![instructions](bench/mount_instructions.png)", "",
+            "Reproduce: `build/venv/bin/python bench/mount.py --parts m24c16,m24c64` (the same method).", ""]
+    return out
+
+
+def mount_plots(rows):
+    labels = ["%s\n%s" % (n, p) for n, p, _ in rows]
+    x = range(len(rows))
+    fig, ax = plt.subplots(figsize=(10, 4))
+    w = 0.25
+    for k, method in enumerate(mount.METHODS):
+        ax.bar([i + (k - 1) * w for i in x], [m[method]["wire_bytes"] * 9 / 400e3 * 1000 for _, _, m in rows], w,
+               label=method)
+    ax.bar([i - 1.5 * w for i in x], [mount.floor_s(m, 400e3) * 1000 for _, _, m in rows], w * 0.3,
+           color="k", label="floor")
+    ax.set_yscale("log")
+    ax.set_ylabel("ms on a 400 kHz bus (modelled)")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.legend(fontsize=8)
+    ax.set_title("Mount + first import: bus time")
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, "mount_time.png"), dpi=90)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for k, method in enumerate(mount.METHODS):
+        ax.bar([i + (k - 1) * w for i in x], [m[method]["instructions"] / 1e6 for _, _, m in rows], w, label=method)
+    ax.set_ylabel("million instructions (callgrind)")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.legend(fontsize=8)
+    ax.set_title("Mount + first import: instructions executed")
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, "mount_instructions.png"), dpi=90)
+    plt.close(fig)
+
+
+# -- programming -----------------------------------------------------------------------
+
+def flash_rows():
+    board = flash_bench.QemuBoard(os.path.join(BUILD, "qemu-test", "firmware.elf")).start()
+    rows = []
+    try:
+        for name, app_dir, part in flash_bench.apps():
+            print("flash: %s on %s" % (name, part), file=sys.stderr)
+            rows += flash_bench.run(board, name, app_dir, get_part(part))
+    finally:
+        board.stop()
+    return rows
+
+
+def flash_section(rows):
+    out = ["## Programming an EEPROM through a board", "",
+           "The qemu ARM test firmware is the board (its serial port a pty, driven by mpremote's "
+           "transport), its fake native I2C bus holds the EEPROM. Routes: `eerom flash` of a paged or a "
+           "solid image; a full rewrite of every page; and the badge's route today, LittleFS on the "
+           "EEPROM (mounted through the badge's pure-Python driver) with the app's **source files** "
+           "copied by mpremote's own `fs cp` code (which skips files whose SHA-256 matches). Cases: a "
+           "first programming (blank part; LittleFS freshly formatted), an unchanged reflash, a reflash "
+           "after one small file changed (%s). Serial bytes: both directions, whole session (connection, "
+           "probing and the helper included). Modelled device time: page writes x 5 ms + I2C bytes x 9 "
+           "clocks at 400 kHz." % ", ".join(sorted({"%s: %s" % (r["app"], r["changed_file"]) for r in rows})),
+           "", flash_bench.markdown(rows), ""]
+    summary = ["| app | case | eerom paged serial / mpremote | page writes: paged, solid, mpremote |",
+               "|---|---|---|---|"]
+    for app in sorted({r["app"] for r in rows}):
+        for case in flash_bench.CASES:
+            get = {r["route"]: r for r in rows if r["app"] == app and r["case"] == case}
+            summary.append("| %s | %s | %s | %d, %d, %d |" % (
+                app, case, pct(get["eerom paged"]["wire"], get["mpremote fs cp"]["wire"]),
+                get["eerom paged"]["page_writes"], get["eerom solid"]["page_writes"],
+                get["mpremote fs cp"]["page_writes"]))
+    out += summary + ["", "![flash](bench/flash.png)", "",
+                      "Reproduce: `build/venv/bin/python bench/flash.py`.", ""]
+    return out
+
+
+def flash_plot(rows):
+    apps = sorted({r["app"] for r in rows})
+    fig, axes = plt.subplots(1, len(apps), figsize=(12, 4))
+    for ax, app in zip(axes, apps):
+        x = range(len(flash_bench.CASES))
+        w = 0.2
+        for k, route in enumerate(flash_bench.ROUTES):
+            vals = [next(r["wire"] for r in rows if r["app"] == app and r["case"] == c and r["route"] == route)
+                    for c in flash_bench.CASES]
+            ax.bar([i + (k - 1.5) * w for i in x], vals, w, label=route)
+        ax.set_xticks(list(x))
+        ax.set_xticklabels(flash_bench.CASES, fontsize=8)
+        ax.set_title(app)
+        ax.set_ylabel("bytes on the serial wire")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, "flash.png"), dpi=90)
+    plt.close(fig)
+
+
+# -- fuzzing ---------------------------------------------------------------------------
+
+def fuzz_section():
+    log = os.path.join(BUILD, "fuzz.log")
+    out = ["## Fuzzing", ""]
+    if not os.path.exists(log):
+        return out + ["`make fuzz` has not been run here (it writes build/fuzz.log).", ""]
+    text = open(log).read()
+    stats = {}
+    for line in text.splitlines():
+        if line.startswith("stat::"):
+            key, value = line[len("stat::"):].split(":", 1)
+            stats[key.strip()] = value.strip()
+    findings = [f for f in os.listdir(os.path.join(BUILD, "fuzz-findings"))] if os.path.isdir(
+        os.path.join(BUILD, "fuzz-findings")) else []
+    out += ["The C core (header, superblock, inflate with MicroPython's uzlib, ROMFS checker) under "
+            "libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer (`tests/fuzz/fuzz_image.c`, "
+            "four modes: whole images behind the CRCs, whole images with CRCs repaired, the inflater "
+            "alone, the ROMFS checker alone), seeded with real images (`tests/fuzz/make_corpus.py`).", "",
+            "| executions | executions/s | new units | findings |", "|---|---|---|---|",
+            "| %s | %s | %s | %d |" % (stats.get("number_of_executed_units", "?"),
+                                      stats.get("average_exec_per_sec", "?"), stats.get("new_units_added", "?"),
+                                      len(findings)), "",
+            "Found and fixed on the way: an out-of-bounds read in MicroPython's uzlib "
+            "(`patches/micropython-uzlib-bad-symbol.patch`), within the first hundred executions.", "",
+            "Reproduce: `make fuzz FUZZ_SECONDS=600`.", ""]
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", default=os.path.join(BUILD, "bench.json"))
+    args = ap.parse_args(argv)
+    os.makedirs(PLOTS, exist_ok=True)
+    cap = capacity_rows()
+    fill16 = capacity_fill(get_part("m24c16"))
+    mrows = mount_rows()
+    frows = flash_rows()
+    with open(args.json, "w") as f:
+        json.dump({"capacity": cap, "fill_m24c16": fill16, "mount": mrows, "flash": frows}, f, indent=1)
+    capacity_plot(cap)
+    mount_plots(mrows)
+    flash_plot(frows)
+    mp_version = open(os.path.join(BUILD, "micropython.path")).read().strip().rsplit("-", 1)[-1]
+    doc = ["# Benchmarks", "",
+           "Written by `make bench` (bench/report.py) on %s: MicroPython %s (unix port for mount figures, "
+           "qemu ARM port as the board for programming), %s, Python %s. Corpus: %s Nothing here is a "
+           "timed measurement: bytes, transactions, page writes and instruction counts are exact for "
+           "the same inputs; times are modelled from them." % (
+               datetime.date.today().isoformat(), mp_version, platform.machine(), platform.python_version(),
+               corpus.__doc__.strip().split("\n\n", 1)[1].replace("\n", " ")), ""]
+    doc += capacity_section(cap, fill16) + mount_section(mrows) + flash_section(frows) + fuzz_section()
+    with open(os.path.join(DOCS, "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(doc))
+    print("wrote docs/BENCHMARKS.md and docs/bench/*.png", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
