@@ -15,7 +15,7 @@ help:
 	@echo "                simulated EEPROM, mount and run it in MicroPython (unix port)"
 	@echo "make test       run every test, on the unix port and on qemu ARM"
 	@echo "make setup      only set up: Debian packages, MicroPython source, venv, firmwares"
-	@echo "make bench      benchmarks: eerom against the badge's LittleFS paths"
+	@echo "make bench      benchmarks against the badge's LittleFS paths: docs/BENCHMARKS.md"
 	@echo "make fuzz       fuzz the C core with libFuzzer, ASan and UBSan (FUZZ_SECONDS=600)"
 	@echo "make footprint  what eerom adds to the qemu ARM firmware"
 	@echo "make clean      remove build products (keeps downloaded sources and the venv)"
@@ -30,7 +30,7 @@ test: setup
 	$(PY) -m pytest tests
 
 bench: setup
-	$(PY) bench/mount.py
+	$(PY) bench/report.py
 
 fuzz: setup
 	$(PY) tests/fuzz/make_corpus.py $(EEROM_BUILD)/fuzz-corpus

