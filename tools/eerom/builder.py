@@ -4,6 +4,7 @@ import os
 
 from . import compress, mpy, romfs
 from .errors import BuildError, UsageError
+from .fileio import read_file
 from .header import Header
 from .image import METHOD_DEFLATE, SB_SIZE_V1, Image
 
@@ -57,13 +58,6 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
     tree, files, warnings = {}, [], []
     binary = None if keep_py else (mpy_cross or mpy.default_mpy_cross())
 
-    def read(path):
-        try:
-            with open(path, "rb") as f:
-                return f.read()
-        except OSError as e:
-            raise UsageError("cannot read %s: %s" % (path, e.strerror or e)) from None
-
     def visit(folder, rel, node):
         try:
             names = sorted(os.listdir(folder))
@@ -82,7 +76,7 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
                 visit(full, inner + "/", sub)
                 node[name] = sub
                 continue
-            data = read(full)
+            data = read_file(full)
             if name.endswith(".py") and not keep_py:
                 target = name[:-3] + ".mpy"
                 if target in names:

@@ -6,6 +6,7 @@ import sys
 
 from . import __version__
 from .errors import DeviceError, EeromError, FitError, ImageError, UsageError
+from .fileio import read_file, write_file
 from .image import DEFAULT_MAX_IMAGE_SIZE, Image, Superblock
 from .header import Header
 from .parts import PARTS, custom_part, get_part
@@ -28,22 +29,6 @@ superblock CRC, payload CRC, inflate, ROMFS structure) and lists the files.  IMA
 be an image from `eerom build` or a dump of a whole EEPROM.  Exit status 0 when the
 image is good, 1 when a check fails.
 """
-
-
-def _read_file(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise UsageError("cannot read %s: %s" % (path, e.strerror or e)) from None
-
-
-def _write_file(path, data):
-    try:
-        with open(path, "wb") as f:
-            f.write(data)
-    except OSError as e:
-        raise UsageError("cannot write %s: %s" % (path, e.strerror or e)) from None
 
 
 def _parts_help():
@@ -91,7 +76,7 @@ def cmd_build(args):
                     "and no MicroPython unix binary was found (set EEROM_MICROPYTHON)" % part.badge_lfs_block_size)
     print("eerom build: %s -> %s for %s (%d B, %d B pages)" % (args.source, args.output, part.name, part.size, part.page))
     print(report.fit_report(result, lfs, note))
-    _write_file(args.output, result.image.to_bytes())
+    write_file(args.output, result.image.to_bytes())
     if not result.fits:
         raise FitError("%s (%d B) does not fit %s (%d B)" % (args.output, result.size, part.name, part.size),
                        hint=report.not_fitting_hint(result))
@@ -101,7 +86,7 @@ def cmd_build(args):
 def cmd_inspect(args):
     from . import report
 
-    data = _read_file(args.image)
+    data = read_file(args.image)
     try:
         image = Image.from_bytes(data, max_image_size=args.max_size)
     except ImageError as e:
@@ -202,7 +187,7 @@ def cmd_flash(args):
     try:
         data = None
         if os.path.isfile(source) and not builder._is_romfs_file(source):
-            data = _read_file(source)
+            data = read_file(source)
         else:
             current = session.header()
             part = _resolve_part(args, required=False)
@@ -246,19 +231,24 @@ def cmd_flash(args):
         session.close()
 
 
+def _eeprom_size(args, session):
+    """--size, or the size the EEPROM's header gives."""
+    if args.size is not None:
+        return args.size
+    current = session.header()
+    if current is None:
+        raise UsageError("the EEPROM has no valid header to take its size from", hint="give --size")
+    return current.total_size
+
+
 def cmd_read(args):
     from . import flash
 
     session = _session(args)
     try:
-        size = args.size
-        if size is None:
-            current = session.header()
-            if current is None:
-                raise UsageError("the EEPROM has no valid header to take its size from", hint="give --size")
-            size = current.total_size
+        size = _eeprom_size(args, session)
         data = flash.read_all(session, size, _progress(args))
-        _write_file(args.output, data)
+        write_file(args.output, data)
         print("read %d B into %s (%d bytes on the wire)" % (size, args.output, session.link.wire_bytes))
         return 0
     finally:
@@ -268,7 +258,7 @@ def cmd_read(args):
 def cmd_verify(args):
     from . import flash
 
-    data = _read_file(args.image)
+    data = read_file(args.image)
     session = _session(args)
     try:
         image, bad = flash.verify(session, data, _progress(args))
@@ -287,12 +277,7 @@ def cmd_erase(args):
 
     session = _session(args)
     try:
-        size = args.size
-        if size is None:
-            current = session.header()
-            if current is None:
-                raise UsageError("the EEPROM has no valid header to take its size from", hint="give --size")
-            size = current.total_size
+        size = _eeprom_size(args, session)
         res = flash.erase(session, size, _progress(args))
         print("erased %d B: %s" % (size, res.summary()))
         return 0
@@ -337,8 +322,8 @@ def cmd_info(args):
 def cmd_diff(args):
     from . import flash, planner
 
-    old = _read_file(args.old)
-    new = _read_file(args.new)
+    old = read_file(args.old)
+    new = read_file(args.new)
     parts, changed, image = flash.cost(old, new)
     page = image.header.page_size
     print("%s -> %s: %d of %d pages (%d B pages) differ" % (args.old, args.new, len(changed), len(parts), page))

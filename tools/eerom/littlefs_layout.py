@@ -60,26 +60,34 @@ def find_micropython():
     return shutil.which("micropython")
 
 
-def _lfs_python(files, block_size, block_count):
-    from littlefs import LittleFS, errors
+def _lfs_python_fs(files, block_size, block_count):
+    """A littlefs-python filesystem in the badge's settings holding `files`.
+    Raises littlefs.errors.LittleFSError (LFS_ERR_NOSPC when they do not fit)."""
+    from littlefs import LittleFS
 
     fs = LittleFS(block_size=block_size, block_count=block_count, read_size=32, prog_size=32,
                   lookahead_size=32, cache_size=min(block_size, 128), block_cycles=100, mount=False)
     fs.format()
     fs.mount()
+    for path, data in files:
+        parent = path.rpartition("/")[0]
+        if parent:
+            fs.makedirs(parent, exist_ok=True)
+        with fs.open(path, "wb") as f:
+            f.write(data)
+        fs.setattr(path, MTIME_ATTR, bytes(MTIME_SIZE))
+    return fs
+
+
+def _lfs_python(files, block_size, block_count):
+    from littlefs import errors
+
     try:
-        for path, data in files:
-            parent = path.rpartition("/")[0]
-            if parent:
-                fs.makedirs(parent, exist_ok=True)
-            with fs.open(path, "wb") as f:
-                f.write(data)
-            fs.setattr(path, MTIME_ATTR, bytes(MTIME_SIZE))
+        return _lfs_python_fs(files, block_size, block_count).used_block_count
     except errors.LittleFSError as e:
         if e.code == errors.LittleFSError.Error.LFS_ERR_NOSPC:
             return None
         raise
-    return fs.used_block_count
 
 
 _MP_SCRIPT = r"""
@@ -185,19 +193,7 @@ def badge_image(files, part, header, micropython=None):
     fs_offset = max(HEADER_SIZE, part.page)
     count = (part.size - fs_offset) // block_size
     if block_size >= 128:
-        from littlefs import LittleFS
-
-        fs = LittleFS(block_size=block_size, block_count=count, read_size=32, prog_size=32,
-                      lookahead_size=32, cache_size=min(block_size, 128), block_cycles=100, mount=False)
-        fs.format()
-        fs.mount()
-        for path, data in files:
-            parent = path.rpartition("/")[0]
-            if parent:
-                fs.makedirs(parent, exist_ok=True)
-            with fs.open(path, "wb") as f:
-                f.write(data)
-            fs.setattr(path, MTIME_ATTR, bytes(MTIME_SIZE))
+        fs = _lfs_python_fs(files, block_size, count)
         fs.unmount()
         body = bytes(fs.context.buffer)
     else:

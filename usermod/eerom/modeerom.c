@@ -190,19 +190,11 @@ static void *alloc_or_raise(size_t len, const char *what) {
 
 static void load_free(eerom_load_t *ld) {
     if (ld->state != NULL) {
-        m_free(ld->state
-            #if MICROPY_MALLOC_USES_ALLOCATED_SIZE
-            , ld->state_len
-            #endif
-            );
+        m_del(uint8_t, ld->state, ld->state_len);
         ld->state = NULL;
     }
     if (ld->buf != NULL) {
-        m_free(ld->buf
-            #if MICROPY_MALLOC_USES_ALLOCATED_SIZE
-            , ld->buf_len
-            #endif
-            );
+        m_del(uint8_t, ld->buf, ld->buf_len);
         ld->buf = NULL;
     }
 }
@@ -230,11 +222,7 @@ static void load_image(eerom_bus_t *bus, const eerom_header_t *header, const eer
         ld->state_len = eerom_inflate_state_size();
         ld->state = alloc_or_raise(ld->state_len, "inflate state");
         eerom_check_image(eerom_inflate(ld->state, ld->buf, image, ld->buf + image + 1, stored));
-        m_free(ld->state
-            #if MICROPY_MALLOC_USES_ALLOCATED_SIZE
-            , ld->state_len
-            #endif
-            );
+        m_del(uint8_t, ld->state, ld->state_len);
         ld->state = NULL;
     }
     eerom_check_image(eerom_romfs_check(ld->buf, image));
