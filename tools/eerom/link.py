@@ -6,6 +6,7 @@ board has it); nothing here speaks a protocol of its own.  Bytes on the wire are
 counted in both directions.
 """
 
+import ast
 import base64
 import hashlib
 import os
@@ -170,14 +171,14 @@ class Link:
                 raise DeviceError("no EEPROM answers on this bus (I2C addresses 0x50..0x57)",
                                   hint="check the hexpansion is plugged in and --bus names its port") from None
             raise
-        addr, addrsize = eval(lines[0])
+        addr, addrsize = ast.literal_eval(lines[0])
         return addr, addrsize, self._decode(lines[1])
 
     def _decode(self, text):
         text = text.strip()
         if self.caps["base64"]:
             return base64.b64decode(text)
-        return eval(text)
+        return ast.literal_eval(text)
 
     def _out_code(self, expr):
         return ("out(%s)" if self.caps["base64"] else "print(bytes(%s))") % expr
@@ -209,7 +210,7 @@ class Link:
 
     def check_mount(self, path="/_eerom_check"):
         """Mount with the board's eerom module (which checks everything first) and list."""
-        return eval(self.run("import os\ninfo = X.mount(I, %r, addr=A, addrsize=S)\nfiles = sorted(os.listdir(%r))\n"
+        return ast.literal_eval(self.run("import os\ninfo = X.mount(I, %r, addr=A, addrsize=S)\nfiles = sorted(os.listdir(%r))\n"
                              "X.umount(%r)\nprint((tuple(info), files))" % (path, path, path)))
 
 
