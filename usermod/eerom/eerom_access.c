@@ -37,8 +37,7 @@ static void parse(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args, bo
     if (args[ARG_at].u_int < 0 || (with_page && (args[ARG_page].u_int <= 0 || args[ARG_page].u_int > 4096))) {
         mp_raise_ValueError(MP_ERROR_TEXT("eerom: bad address or page size"));
     }
-    eerom_bus_init(bus, args[ARG_i2c].u_obj);
-    eerom_locate(bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
+    eerom_open(bus, args[ARG_i2c].u_obj, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
 }
 
 static mp_obj_t eerom_read(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {

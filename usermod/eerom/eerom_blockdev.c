@@ -39,8 +39,7 @@ static mp_obj_t eerom_blockdev_make_new(const mp_obj_type_t *type, size_t n_args
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
 
     eerom_blockdev_obj_t *self = mp_obj_malloc(eerom_blockdev_obj_t, type);
-    eerom_bus_init(&self->bus, args[ARG_i2c].u_obj);
-    eerom_locate(&self->bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
+    eerom_open(&self->bus, args[ARG_i2c].u_obj, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
     if (args[ARG_offset].u_obj == mp_const_none) {
         // Geometry from the hexpansion header, with the badge's block size rule.
         uint8_t raw[EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1];

@@ -56,7 +56,7 @@ void eerom_check_read(eerom_bus_t *bus, int ret, uint32_t memaddr, size_t len) {
         (unsigned)len, (unsigned)memaddr, bus->addr, -ret);
 }
 
-void eerom_locate(eerom_bus_t *bus, mp_obj_t addr_in, mp_obj_t addrsize_in) {
+static void locate(eerom_bus_t *bus, mp_obj_t addr_in, mp_obj_t addrsize_in) {
     if (addr_in == mp_const_none) {
         if (eerom_bus_detect(bus) != 0) {
             eerom_raise(MP_ENODEV, "eerom: no EEPROM answers at I2C address 0x50 or 0x57");
@@ -76,6 +76,11 @@ void eerom_locate(eerom_bus_t *bus, mp_obj_t addr_in, mp_obj_t addrsize_in) {
 
 // Read the header and, when it follows at once (fs_offset 32), the superblock in the
 // same transaction.  `raw` holds EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1 bytes.
+void eerom_open(eerom_bus_t *bus, mp_obj_t i2c, mp_obj_t addr_in, mp_obj_t addrsize_in) {
+    eerom_bus_init(bus, i2c);
+    locate(bus, addr_in, addrsize_in);
+}
+
 void eerom_read_header(eerom_bus_t *bus, uint8_t *raw, eerom_header_t *header) {
     size_t len = EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1;
     int ret = eerom_bus_read(bus, 0, raw, len);

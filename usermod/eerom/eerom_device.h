@@ -22,8 +22,9 @@ void eerom_check_image(eerom_err_t err);
 // EIO after that.
 void eerom_check_read(eerom_bus_t *bus, int ret, uint32_t memaddr, size_t len);
 
-// Set the bus's EEPROM address: detected the badge's way when addr_in is None.
-void eerom_locate(eerom_bus_t *bus, mp_obj_t addr_in, mp_obj_t addrsize_in);
+// Start using `i2c` for the EEPROM at addr_in (or found the badge's way when it is
+// None), with addrsize_in memory address bits (8 or 16; None: 16, or detected).
+void eerom_open(eerom_bus_t *bus, mp_obj_t i2c, mp_obj_t addr_in, mp_obj_t addrsize_in);
 
 // Read and check the header; raw receives EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1 bytes
 // from offset 0 (the superblock too, when fs_offset is 32).

@@ -292,8 +292,7 @@ static mp_obj_t eerom_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *k
     }
 
     eerom_bus_t bus;
-    eerom_bus_init(&bus, pos_args[0]);
-    eerom_locate(&bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
+    eerom_open(&bus, pos_args[0], args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
     uint8_t raw[EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1];
     eerom_header_t header;
     eerom_read_header(&bus, raw, &header);
@@ -357,8 +356,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(eerom_umount_obj, eerom_umount);
 
 static mp_obj_t eerom_detect(mp_obj_t i2c) {
     eerom_bus_t bus;
-    eerom_bus_init(&bus, i2c);
-    eerom_locate(&bus, mp_const_none, mp_const_none);
+    eerom_open(&bus, i2c, mp_const_none, mp_const_none);
     mp_obj_t items[2] = {MP_OBJ_NEW_SMALL_INT(bus.addr), MP_OBJ_NEW_SMALL_INT(bus.addrsize)};
     return mp_obj_new_tuple(2, items);
 }
@@ -372,8 +370,7 @@ static mp_obj_t eerom_header(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     eerom_bus_t bus;
-    eerom_bus_init(&bus, pos_args[0]);
-    eerom_locate(&bus, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
+    eerom_open(&bus, pos_args[0], args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
     uint8_t raw[EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1];
     eerom_header_t h;
     eerom_read_header(&bus, raw, &h);
