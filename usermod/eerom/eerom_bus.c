@@ -57,7 +57,8 @@ static int call_method(size_t n_args, size_t n_kw, const mp_obj_t *args) {
     return err > 0 ? -err : -MP_EIO;
 }
 
-int eerom_bus_probe(eerom_bus_t *bus, uint16_t addr) {
+// 0 if a device ACKs `addr`, else a negative errno.
+static int probe(eerom_bus_t *bus, uint16_t addr) {
     bus->transactions += 1;
     #if EEROM_HAVE_NATIVE_I2C
     if (is_native(bus)) {
@@ -75,8 +76,8 @@ int eerom_bus_probe(eerom_bus_t *bus, uint16_t addr) {
 }
 
 int eerom_bus_detect(eerom_bus_t *bus) {
-    bool at50 = eerom_bus_probe(bus, 0x50) == 0;
-    bool at57 = eerom_bus_probe(bus, 0x57) == 0;
+    bool at50 = probe(bus, 0x50) == 0;
+    bool at57 = probe(bus, 0x57) == 0;
     if (!at50 && at57) {
         bus->addr = 0x57;
         bus->addrsize = 16;
@@ -87,11 +88,22 @@ int eerom_bus_detect(eerom_bus_t *bus) {
     }
     bool all = at57;
     for (uint16_t a = 0x51; all && a < 0x57; ++a) {
-        all = eerom_bus_probe(bus, a) == 0;
+        all = probe(bus, a) == 0;
     }
     bus->addr = 0x50;
     bus->addrsize = all ? 8 : 16;
     return 0;
+}
+
+// A transaction carries addrsize bits of memory address; the bits above travel in the
+// I2C address (M24C16 block select, M24M02 bank select).
+static inline uint32_t address_span(eerom_bus_t *bus) {
+    return bus->addrsize == 8 ? 0x100 : 0x10000;
+}
+
+// The I2C address of the block or bank that holds memaddr.
+static inline uint16_t device_addr(eerom_bus_t *bus, uint32_t memaddr) {
+    return bus->addr + (uint16_t)(memaddr / address_span(bus));
 }
 
 // One read transaction: set the address, repeated START, read.
@@ -137,11 +149,6 @@ static int read_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, uint8_t 
     return call_method(3, 1, args);
 }
 
-// A transaction carries addrsize bits of memory address; the bits above travel in the
-// I2C address (M24C16 block select, M24M02 bank select).
-static inline uint32_t address_span(eerom_bus_t *bus) {
-    return bus->addrsize == 8 ? 0x100 : 0x10000;
-}
 
 int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len) {
     // No read crosses a block/bank boundary; within one the part's counter runs on.
@@ -154,8 +161,7 @@ int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len)
         if (EEROM_READ_CHUNK_MAX > 0 && n > EEROM_READ_CHUNK_MAX) {
             n = EEROM_READ_CHUNK_MAX;
         }
-        uint16_t addr = bus->addr + (uint16_t)(memaddr / span);
-        int ret = read_once(bus, addr, memaddr & (span - 1), buf, n);
+        int ret = read_once(bus, device_addr(bus, memaddr), memaddr & (span - 1), buf, n);
         if (ret != 0) {
             return ret;
         }
@@ -195,18 +201,20 @@ static int write_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, const u
     return call_method(3, 1, args);
 }
 
-int eerom_bus_wait_ready(eerom_bus_t *bus, uint32_t memaddr) {
-    uint16_t addr = bus->addr + (uint16_t)(memaddr / address_span(bus));
+// Poll the device holding memaddr until it ACKs (its write cycle is over); 0 or
+// -MP_ETIMEDOUT.
+static int wait_ready(eerom_bus_t *bus, uint32_t memaddr) {
+    uint16_t addr = device_addr(bus, memaddr);
     #if MICROPY_PY_TIME
     mp_uint_t start = mp_hal_ticks_ms();
-    while (eerom_bus_probe(bus, addr) != 0) {
+    while (probe(bus, addr) != 0) {
         if (mp_hal_ticks_ms() - start > EEROM_WRITE_TIMEOUT_MS) {
             return -MP_ETIMEDOUT;
         }
         mp_hal_delay_us(50);
     }
     #else
-    for (uint32_t polls = 0; eerom_bus_probe(bus, addr) != 0; ++polls) {
+    for (uint32_t polls = 0; probe(bus, addr) != 0; ++polls) {
         if (polls >= EEROM_WRITE_TIMEOUT_POLLS) {
             return -MP_ETIMEDOUT;
         }
@@ -222,10 +230,9 @@ int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size
         if (n > len) {
             n = len;
         }
-        uint16_t addr = bus->addr + (uint16_t)(memaddr / span);
-        int ret = write_once(bus, addr, memaddr & (span - 1), buf, n);
+        int ret = write_once(bus, device_addr(bus, memaddr), memaddr & (span - 1), buf, n);
         if (ret == 0) {
-            ret = eerom_bus_wait_ready(bus, memaddr);
+            ret = wait_ready(bus, memaddr);
         }
         if (ret != 0) {
             return ret;

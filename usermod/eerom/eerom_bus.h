@@ -29,9 +29,6 @@ typedef struct _eerom_bus_t {
 // Raise TypeError if `i2c` is neither a native I2C object nor duck-typed like one.
 void eerom_bus_init(eerom_bus_t *bus, mp_obj_t i2c);
 
-// 0 if a device ACKs `addr`, else a negative errno.
-int eerom_bus_probe(eerom_bus_t *bus, uint16_t addr);
-
 // Find the EEPROM the way the badge does and set bus->addr/addrsize:
 // 0x57 present and 0x50 absent -> 0x57, 16-bit; 0x50..0x57 all present -> 0x50, 8-bit
 // (M24C16); 0x50 present -> 0x50, 16-bit.  Returns 0 or -MP_ENODEV.
@@ -56,8 +53,5 @@ int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len)
 // Returns 0, -MP_ETIMEDOUT if the part stayed busy, -MP_EIO if it NACKed data (a
 // write-protected ST part), or another negative errno from the bus.
 int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size_t len, uint16_t page);
-
-// Poll the device holding memaddr until it ACKs; 0 or -MP_ETIMEDOUT.
-int eerom_bus_wait_ready(eerom_bus_t *bus, uint32_t memaddr);
 
 #endif // EEROM_BUS_H

@@ -56,7 +56,8 @@ void eerom_check_read(eerom_bus_t *bus, int ret, uint32_t memaddr, size_t len) {
         (unsigned)len, (unsigned)memaddr, bus->addr, -ret);
 }
 
-static void locate(eerom_bus_t *bus, mp_obj_t addr_in, mp_obj_t addrsize_in) {
+void eerom_open(eerom_bus_t *bus, mp_obj_t i2c, mp_obj_t addr_in, mp_obj_t addrsize_in) {
+    eerom_bus_init(bus, i2c);
     if (addr_in == mp_const_none) {
         if (eerom_bus_detect(bus) != 0) {
             eerom_raise(MP_ENODEV, "eerom: no EEPROM answers at I2C address 0x50 or 0x57");
@@ -76,16 +77,10 @@ static void locate(eerom_bus_t *bus, mp_obj_t addr_in, mp_obj_t addrsize_in) {
 
 // Read the header and, when it follows at once (fs_offset 32), the superblock in the
 // same transaction.  `raw` holds EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1 bytes.
-void eerom_open(eerom_bus_t *bus, mp_obj_t i2c, mp_obj_t addr_in, mp_obj_t addrsize_in) {
-    eerom_bus_init(bus, i2c);
-    locate(bus, addr_in, addrsize_in);
-}
-
 void eerom_read_header(eerom_bus_t *bus, uint8_t *raw, eerom_header_t *header) {
     size_t len = EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1;
     int ret = eerom_bus_read(bus, 0, raw, len);
-    eerom_err_t err = ret == 0 ? eerom_header_parse(raw, header) : EEROM_ERR_HEADER_MAGIC;
-    if (ret != 0 || err != EEROM_OK) {
+    if (ret != 0 || eerom_header_parse(raw, header) != EEROM_OK) {
         // Slow emulated EEPROMs answer late: retry once, as the badge does.
         #if MICROPY_PY_TIME // ports without the time module may have no delay either
         mp_hal_delay_ms(MICROPY_EEROM_HEADER_RETRY_MS);
@@ -95,4 +90,3 @@ void eerom_read_header(eerom_bus_t *bus, uint8_t *raw, eerom_header_t *header) {
         eerom_check_image(eerom_header_parse(raw, header));
     }
 }
-

@@ -110,8 +110,6 @@ static inline uint32_t eerom_payload_offset(const eerom_header_t *header, const 
     return (uint32_t)header->fs_offset + sb->sb_size;
 }
 
-#endif // EEROM_IMAGE_H
-
 // Every check of docs/SPEC.md section 7, in order, on an image held in memory (an
 // image file or a whole EEPROM dump of `len` bytes), inflating the ROMFS into `out`.
 // eerom.mount() runs the same steps with bus reads in between; this composition is for
@@ -120,3 +118,5 @@ static inline uint32_t eerom_payload_offset(const eerom_header_t *header, const 
 // header and superblock are filled in and out[0..sb->image_size) holds the ROMFS.
 eerom_err_t eerom_image_check_buffer(const uint8_t *data, size_t len, uint32_t max_image_size,
     void *inflate_state, uint8_t *out, size_t out_cap, eerom_header_t *header, eerom_superblock_t *sb);
+
+#endif // EEROM_IMAGE_H
