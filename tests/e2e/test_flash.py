@@ -3,6 +3,7 @@ against the qemu ARM firmware, whose fake native I2C bus holds the EEPROM."""
 
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -65,8 +66,12 @@ def test_flash_an_app_folder_and_run_it(board, tmp_path, module):
     app = app_copy(tmp_path)
     args = ["flash", app, "--device", board.port, "--bus", 1, "--part", "m24c16", "--vid", "0xCA75",
             "--pid", "0x1337", "--name", "Hello"] + ([] if module else ["--no-module"])
+    began = time.monotonic()
     r = cli(*args, check=0)
+    elapsed = time.monotonic() - began
     assert "verified: every page reads back as written" in r.stdout
+    seconds = float(re.search(r"; ([0-9.]+) s$", r.stdout, re.M).group(1))
+    assert 0 < seconds <= elapsed  # the flash's own time, inside the command's
     assert ("the board mounts it" in r.stdout) == module
     assert "compare" in r.stderr and "write" in r.stderr  # the progress display
     assert board.mount_and_run() == ("ok", "Hello from an EEPROM! (hexpansion port ?)")

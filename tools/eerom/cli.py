@@ -295,7 +295,7 @@ def cmd_info(args):
             ", with the eerom module" if session.link.use_module else ", stock MicroPython"))
         header = session.header()
         if header is None:
-            raw = session._first
+            raw = session.first_bytes
             print("no valid hexpansion header (first bytes %s)" % raw[:8].hex(" "))
             return 1
         if session.link.use_module:
@@ -385,7 +385,7 @@ def make_parser():
 
     f = sub.add_parser("flash", help="program an EEPROM through a board, writing only what differs",
                        description="Program a hexpansion EEPROM through a MicroPython board's REPL: compare "
-                                   "page CRCs, write the pages that differ in a safe order, verify.",
+                                   "page digests, write the pages that differ in a safe order, verify.",
                        epilog=EPILOG_FLASH, formatter_class=argparse.RawDescriptionHelpFormatter)
     f.add_argument("source", metavar="IMAGE|APPDIR", help="an image from `eerom build`, an app folder or a .romfs")
     _add_device_args(f)

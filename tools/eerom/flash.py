@@ -45,7 +45,7 @@ class Session:
         self.link = Link(device, baudrate, use_module)
         try:
             self.page = page
-            self.addr, self.addrsize, self._first = self.link.connect_bus(bus_expr, page, addr, addrsize)
+            self.addr, self.addrsize, self.first_bytes = self.link.connect_bus(bus_expr, page, addr, addrsize)
         except DeviceError as e:
             self.link.close()
             if getattr(e, "device_message", "") and "ValueError" in e.device_message:
@@ -69,7 +69,7 @@ class Session:
     def header(self):
         """The header the EEPROM held when the session began (None: blank or damaged)."""
         try:
-            return Header.unpack(self._first)
+            return Header.unpack(self.first_bytes)
         except ImageError:
             return None
 
@@ -108,6 +108,14 @@ def _runs(indices):
     return runs
 
 
+def _compare(session, data, parts):
+    """(host digests, indices of the pieces the EEPROM does not hold) for `data` from
+    offset 0: one digest request to the board."""
+    host = planner.digests(data, parts, lambda b: digest(session.link.digest, b))
+    device = session.link.digests(0, len(data), session.page)
+    return host, [i for i, (a, b) in enumerate(zip(host, device)) if a != b]
+
+
 def _write_steps(session, steps, result, progress, abort_after):
     for step in steps:
         if abort_after is not None and result.steps >= abort_after:
@@ -121,15 +129,13 @@ def _write_steps(session, steps, result, progress, abort_after):
 
 def program(session, target, progress, fs_offset=None, sb_size=24, magic_first=False, abort_after=None):
     """Make the EEPROM hold `target` from offset 0, writing only differing pages."""
-    start = time.monotonic()
+    began = time.monotonic()
     page = session.page
     parts = planner.pieces(len(target), page)
     result = Result(len(parts))
-    host = planner.digests(target, parts, lambda b: digest(session.link.digest, b))
 
     progress.begin("compare", len(parts))
-    device = session.link.digests(0, len(target), page)
-    changed = [i for i, (a, b) in enumerate(zip(host, device)) if a != b]
+    host, changed = _compare(session, target, parts)
     result.changed = len(changed)
     progress.advance(len(parts), changed=len(changed), wire="%d B" % session.link.wire_bytes)
 
@@ -163,7 +169,7 @@ def program(session, target, progress, fs_offset=None, sb_size=24, magic_first=F
         _write_steps(session, planner.plan(target, page, bad, fs_offset, sb_size, magic_first=magic_first),
                      result, progress, None)
     result.wire_bytes = session.link.wire_bytes  # the whole session: probes and helper too
-    result.seconds = time.monotonic() - start
+    result.seconds = time.monotonic() - began
     return result
 
 
@@ -205,9 +211,7 @@ def verify(session, data, progress):
     session.set_page(image.header.page_size)
     parts = planner.pieces(len(data), session.page)
     progress.begin("verify", len(parts))
-    device = session.link.digests(0, len(data), session.page)
-    host = planner.digests(data, parts, lambda b: digest(session.link.digest, b))
-    bad = [i for i, (a, b) in enumerate(zip(host, device)) if a != b]
+    _, bad = _compare(session, data, parts)
     progress.advance(len(parts), bad=len(bad))
     return image, planner.describe(parts, bad, session.page, image.header.fs_offset, image.superblock.sb_size)
 
