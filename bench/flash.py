@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
 import corpus  # noqa: E402
-from board import GEOMETRY, QemuBoard  # noqa: E402
+from board import QemuBoard  # noqa: E402
 from eerom import builder, flash, planner  # noqa: E402
 from eerom.header import Header  # noqa: E402
 from eerom.link import CountingSerial  # noqa: E402
@@ -117,7 +117,6 @@ def change_one_file(app_dir):
 
 
 def run(board, app_name, app_dir, part):
-    size, page, addrsize = GEOMETRY[part.name]
     v2_dir, changed_file = change_one_file(app_dir)
     rows = []
     for route in ROUTES:
@@ -125,8 +124,7 @@ def run(board, app_name, app_dir, part):
             src = v2_dir if case == "one file changed" else app_dir
             old = None if case == "first" else app_dir
             if route == "mpremote fs cp":
-                hdr = Header(0xCA75, 0x1337, "bench", fs_offset=part.fs_offset, page_size=page,
-                             total_size=size).pack()
+                hdr = Header.for_part(part, 0xCA75, 0x1337, "bench").pack()
                 board.attach(part.name, data=hdr)
                 # makers copy their sources (.py) to the badge today
                 if old:

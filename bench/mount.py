@@ -1,6 +1,6 @@
 """Mount and first import: eerom against the badge's LittleFS paths, side by side.
 
-    build/venv/bin/python bench/mount.py [--parts m24c16,m24c64] [--apps example]
+    build/venv/bin/python bench/mount.py [--parts m24c16,m24c64] [--app APPDIR ...]
 
 For each app and part, the same app is put on the same simulated part three ways and
 mounted and imported in the unix port (build/unix-test, over the fake native I2C bus
@@ -111,8 +111,7 @@ def run(method, image, part, measure, callgrind):
 def images(app_dir, part):
     """(eerom image, LittleFS image) of the same app for `part`."""
     b = builder.build(app_dir, part, vid=0xCA75, pid=0x1337, name="bench")
-    header = Header(0xCA75, 0x1337, "bench", fs_offset=part.fs_offset, page_size=part.page,
-                    total_size=part.size).pack()
+    header = Header.for_part(part, 0xCA75, 0x1337, "bench").pack()
     lfs = littlefs_layout.badge_image([(f.path, f.data) for f in b.files], part, header)
     return b, b.image.to_bytes(), lfs
 

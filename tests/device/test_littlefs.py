@@ -42,8 +42,7 @@ def memory(bus):
 
 def badge_lfs_image(part_name):
     part = get_part(part_name)
-    header = Header(0xCA75, 0x1337, "LFS", fs_offset=part.fs_offset, page_size=part.page,
-                    total_size=part.size).pack()
+    header = Header.for_part(part, 0xCA75, 0x1337, "LFS").pack()
     return littlefs_layout.badge_image(FILES, part, header)
 
 

@@ -38,6 +38,12 @@ class Header:
         self.manifest_version = manifest_version
         self.magic = magic
 
+    @classmethod
+    def for_part(cls, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"):
+        """The header for an EEPROM `part` (parts.Part): its size and page size, and
+        fs_offset at the first page boundary after the header."""
+        return cls(vid, pid, name, unique_id, part.fs_offset, part.page, part.size, manifest_version)
+
     def name_bytes(self):
         raw = self.name.encode("utf-8")
         if len(raw) > NAME_SIZE:

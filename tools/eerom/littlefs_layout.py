@@ -161,13 +161,17 @@ def _lfs_micropython(binary, files, block_size, block_count, image_out=None):
     return None if word[0] == "NOSPC" else int(word[1])
 
 
+def _geometry(part):
+    """(block size, blocks) of the badge's LittleFS on `part`: from fs_offset to the end."""
+    block_size = part.badge_lfs_block_size
+    return block_size, (part.size - part.fs_offset) // block_size
+
+
 def badge_layout(files, part, micropython=None):
     """Lay `files` [(path, bytes)] out as the badge does on `part`.
 
     Returns an LfsLayout, or None when no tool here can make the part's block size."""
-    block_size = part.badge_lfs_block_size
-    fs_offset = max(HEADER_SIZE, part.page)
-    available = (part.size - fs_offset) // block_size
+    block_size, available = _geometry(part)
     if block_size >= 128:
         tool = "littlefs-python"
         run = lambda count: _lfs_python(files, block_size, count)
@@ -182,16 +186,14 @@ def badge_layout(files, part, micropython=None):
     while used is None and count < 4096:  # does not fit: measure what it would need
         count *= 4
         used = run(count)
-    return LfsLayout(block_size, available, used, tool, fs_offset, part.size)
+    return LfsLayout(block_size, available, used, tool, part.fs_offset, part.size)
 
 
 def badge_image(files, part, header, micropython=None):
     """A whole EEPROM as the badge's tools make it: the 32-byte header, 0xff up to
     fs_offset, and LittleFS holding `files` [(path, bytes)] in the badge's geometry.
     Raises RuntimeError when the files do not fit."""
-    block_size = part.badge_lfs_block_size
-    fs_offset = max(HEADER_SIZE, part.page)
-    count = (part.size - fs_offset) // block_size
+    block_size, count = _geometry(part)
     if block_size >= 128:
         fs = _lfs_python_fs(files, block_size, count)
         fs.unmount()
@@ -204,4 +206,4 @@ def badge_image(files, part, header, micropython=None):
                 raise RuntimeError("the files do not fit %s's LittleFS" % part.name)
             with open(out, "rb") as f:
                 body = f.read()
-    return bytes(header) + b"\xff" * (fs_offset - HEADER_SIZE) + body
+    return bytes(header) + b"\xff" * (part.fs_offset - HEADER_SIZE) + body
