@@ -86,3 +86,18 @@ def test_paged_layout_round_trips():
         assert zlib.decompress(payload, -15) == image
         got = {p: f.data for p, f in romfs.walk_files(romfs.check(image))}
         assert got == {f.path: f.data for f in files}
+
+
+def test_auto_layout_is_paged_when_that_fits_else_solid(tmp_path):
+    """What `eerom flash` builds from an app folder: one compilation, the paged layout
+    unless only the (smaller) solid one fits the part."""
+    assert build_image(EXAMPLE_APP, "m24c64", layout="auto").layout == "paged"
+    # Many small, alike files: solid deflates them together, paged pads each to a page.
+    for i in range(30):
+        (tmp_path / ("f%02d.txt" % i)).write_text("the same sort of line of text, file %d\n" % i * 2)
+    (tmp_path / "app.py").write_text("X = 1\n")
+    paged = build_image(str(tmp_path), "m24c16", layout="paged")
+    auto = build_image(str(tmp_path), "m24c16", layout="auto")
+    assert not paged.fits
+    assert auto.layout == "solid" and auto.fits
+    assert auto.image.to_bytes() == build_image(str(tmp_path), "m24c16", layout="solid").image.to_bytes()

@@ -41,11 +41,13 @@ class Build:
         return self.size <= self.part.size
 
 
-def _is_romfs_file(path):
-    if not os.path.isfile(path):
+def is_romfs_file(path):
+    """Does `path` name a ROMFS image file (as `mpremote romfs build` writes)?"""
+    try:
+        with open(path, "rb") as f:
+            return f.read(3) == romfs.HEADER
+    except OSError:  # not a readable file: the caller's own read says why
         return False
-    with open(path, "rb") as f:
-        return f.read(3) == romfs.HEADER
 
 
 def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
@@ -106,7 +108,7 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
     return tree, files, warnings
 
 
-LAYOUTS = ("solid", "paged")
+LAYOUTS = ("solid", "paged", "auto")
 
 
 def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024",
@@ -115,13 +117,13 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
 
     layout "solid": one deflate stream over the whole ROMFS, the smallest image.
     layout "paged": every file compressed alone and page-aligned on the part, so that
-    reflashing after a change to one file rewrites few pages (compress.paged)."""
+    reflashing after a change to one file rewrites few pages (compress.paged).
+    layout "auto": paged if that image fits the part, else solid (what `eerom flash`
+    does with an app folder)."""
     if layout not in LAYOUTS:
-        raise UsageError("unknown layout %r" % layout, hint="use solid or paged")
-    if _is_romfs_file(source):
-        with open(source, "rb") as f:
-            raw = f.read()
-        romfs_image = _trim_romfs(raw)
+        raise UsageError("unknown layout %r" % layout, hint="use %s" % ", ".join(LAYOUTS))
+    if is_romfs_file(source):
+        romfs_image = _trim_romfs(read_file(source))
         root = romfs.check(romfs_image)
         files = [BuiltFile(path, len(f.data), f.data, "romfs") for path, f in romfs.walk_files(root)]
         warnings = []
@@ -129,19 +131,26 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
     else:
         tree, files, warnings = collect(source, keep_py, mpy_cross, opt)
         romfs_image = romfs.write(tree)
-        romfs.check(romfs_image)
-    header = Header(vid=vid, pid=pid, name=name, unique_id=unique_id, fs_offset=part.fs_offset,
-                    page_size=part.page, total_size=part.size, manifest_version=manifest_version)
+    header = Header.for_part(part, vid, pid, name, unique_id, manifest_version)
     header.pack()  # raises UsageError on a bad field before the slow compression
-    method, payload, label = compress.best(romfs_image, effort)
+    for chosen in (("paged", "solid") if layout == "auto" else (layout,)):
+        image_bytes, payload, method, label = _encode(tree, romfs_image, part, chosen, effort)
+        image = Image.create(header, image_bytes, payload, method)
+        if image.size <= part.size:
+            break
+    # Self-check: what we wrote must read back through the full checker.
+    Image.from_bytes(image.to_bytes(), max_image_size=max(len(image_bytes), 1), check_part_size=False)
+    return Build(part, header, files, image_bytes, image, label, warnings, chosen)
+
+
+def _encode(tree, romfs_image, part, layout, effort):
+    """(ROMFS image, payload, method, label) of `tree` in `layout` on `part`."""
     if layout == "paged":
         paged_image, paged_payload = compress.paged(tree, part.page, part.fs_offset + SB_SIZE_V1)
         if len(paged_payload) < len(paged_image):
-            romfs_image, payload, method, label = paged_image, paged_payload, METHOD_DEFLATE, "zlib-9 per file"
-    image = Image.create(header, romfs_image, payload, method)
-    # Self-check: what we wrote must read back through the full checker.
-    Image.from_bytes(image.to_bytes(), max_image_size=max(len(romfs_image), 1), check_part_size=False)
-    return Build(part, header, files, romfs_image, image, label, warnings, layout)
+            return paged_image, paged_payload, METHOD_DEFLATE, "zlib-9 per file"
+    method, payload, label = compress.best(romfs_image, effort)
+    return romfs_image, payload, method, label
 
 
 def _trim_romfs(raw):

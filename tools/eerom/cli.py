@@ -186,7 +186,7 @@ def cmd_flash(args):
     session = _session(args)
     try:
         data = None
-        if os.path.isfile(source) and not builder._is_romfs_file(source):
+        if os.path.isfile(source) and not builder.is_romfs_file(source):
             data = read_file(source)
         else:
             current = session.header()
@@ -203,12 +203,10 @@ def cmd_flash(args):
                 raise UsageError("the EEPROM has no header to take VID and PID from", hint="give --vid and --pid")
             name = args.name if args.name is not None else getattr(current, "name", "")
             uid = parse_int(args.unique_id, "--unique-id") if args.unique_id else getattr(current, "unique_id", 0)
-            # paged, so that the next flash after an edit writes few pages, unless only
-            # the smaller solid layout fits the part
+            # "auto": paged, so that the next flash after an edit writes few pages,
+            # unless only the smaller solid layout fits the part
             result = builder.build(source, part, vid, pid, name=name, unique_id=uid, keep_py=args.keep_py,
-                                   layout=args.layout or "paged")
-            if not result.fits and not args.layout:
-                result = builder.build(source, part, vid, pid, name=name, unique_id=uid, keep_py=args.keep_py)
+                                   layout=args.layout or "auto")
             if not result.fits:
                 raise FitError("%s needs %d B, %s holds %d B" % (source, result.size, part.name, part.size),
                                hint=report.not_fitting_hint(result))
@@ -369,9 +367,10 @@ def make_parser():
                    help="mpy-cross optimisation level (1+ drops asserts; default 0)")
     g.add_argument("--fast", dest="effort", action="store_const", const="fast", default="best",
                    help="zlib only, skip zopfli (a few %% bigger, much faster)")
-    g.add_argument("--layout", choices=("solid", "paged"), default="solid",
+    g.add_argument("--layout", choices=("solid", "paged", "auto"), default="solid",
                    help="solid: smallest image (default); paged: each file compressed alone on its own "
-                        "pages, so reflashing after changing one file writes few pages")
+                        "pages, so reflashing after changing one file writes few pages; auto: paged if "
+                        "that fits the part, else solid")
     b.add_argument("--no-compare", action="store_true", help="skip the LittleFS comparison")
     b.set_defaults(func=cmd_build)
 
@@ -396,8 +395,8 @@ def make_parser():
     g.add_argument("--name")
     g.add_argument("--unique-id")
     g.add_argument("--keep-py", action="store_true")
-    g.add_argument("--layout", choices=("solid", "paged"),
-                   help="default: paged if it fits (cheap reflashes), else solid")
+    g.add_argument("--layout", choices=("solid", "paged", "auto"),
+                   help="default auto: paged if it fits (cheap reflashes), else solid")
     f.add_argument("--force", action="store_true", help="flash even if the EEPROM's header says it is too small")
     f.set_defaults(func=cmd_flash)
 

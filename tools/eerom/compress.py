@@ -15,6 +15,7 @@ try:
 except ImportError:  # zopfli is a dependency, but keep working without it
     _zopfli = None
 
+from . import romfs
 from .image import METHOD_DEFLATE, METHOD_STORED
 
 EFFORTS = ("fast", "best")
@@ -92,7 +93,6 @@ def _alone(data):
 def paged(tree, page, payload_offset):
     """(romfs image, raw deflate payload) in the paged layout for a part with `page`-byte
     pages whose payload starts at EEPROM address `payload_offset`."""
-    from . import romfs
 
     def files_of(image):
         return [f for _, f in romfs.walk_files(romfs.check(image))]
