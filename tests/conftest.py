@@ -58,14 +58,19 @@ def _target(kind):
                 pytest.fail("no unix test build at %s: run `make setup`" % binary)
             _targets[kind] = targets.UnixTarget(binary)
         else:
-            firmware = targets.qemu_test_firmware()
-            reason = os.path.join(targets.BUILD, "qemu-unavailable")
-            if os.path.exists(reason):
-                pytest.skip("qemu ARM target unavailable: " + open(reason).read().strip())
-            if not os.path.exists(firmware):
-                pytest.fail("no qemu test firmware at %s: run `make setup`" % firmware)
-            _targets[kind] = targets.QemuTarget(firmware)
+            _targets[kind] = targets.QemuTarget(qemu_firmware("qemu-test"))
     return _targets[kind]
+
+
+def qemu_firmware(name):
+    """build/<name>/firmware.elf; skips when set-up could not install qemu here."""
+    reason = os.path.join(targets.BUILD, "qemu-unavailable")
+    if os.path.exists(reason):
+        pytest.skip("qemu ARM target unavailable: " + open(reason).read().strip())
+    firmware = os.path.join(targets.BUILD, name, "firmware.elf")
+    if not os.path.exists(firmware):
+        pytest.fail("no %s firmware at %s: run `make setup`" % (name, firmware))
+    return firmware
 
 
 def pytest_sessionfinish(session, exitstatus):

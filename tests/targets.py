@@ -27,6 +27,33 @@ def report(**kw):
     print('RESULT ' + json.dumps(kw))
 def mounted():
     return [p for _, p in vfs.mount()]
+# An EEPROM of `part` (a name in eeprom_sim.PARTS) on a bus of `kind`: the simulator
+# in Python ("sim", duck-typed I2C) or the fake native bus in C ("native"; and
+# "native-nowrite1", without combined write-then-read transfers).
+def new_bus_of(kind, part, data=None, **kw):
+    if kind == "sim":
+        return eeprom_sim.Bus(eeprom_sim.EEPROM.part(part, data=data, **kw))
+    import fakei2c
+    bus = fakei2c.I2C(0) if kind == "native" else fakei2c.I2CNoWrite1(0)
+    size, page, addrsize = eeprom_sim.PARTS[part]
+    fakei2c.attach(bus, data, size=size, page=page, addrsize=addrsize, **kw)
+    return bus
+def bus_stats(bus):
+    if isinstance(bus, eeprom_sim.Bus):
+        return bus.stats()
+    import fakei2c
+    return fakei2c.stats(bus)
+def bus_inject(bus, at, fault):
+    if isinstance(bus, eeprom_sim.Bus):
+        bus.inject(at, fault)
+    else:
+        import fakei2c
+        fakei2c.inject(bus, at, fault)
+def bus_memory(bus):
+    if isinstance(bus, eeprom_sim.Bus):
+        return bytes(bus.chips[0].mem)
+    import fakei2c
+    return fakei2c.memory(bus)
 """
 
 
@@ -66,6 +93,21 @@ class UnixTarget:
         pass
 
 
+def start_qemu(firmware, machine="mps2-an385"):
+    """qemu-system-arm running `firmware` with its UART on a pty: (process, pty path)."""
+    proc = subprocess.Popen(
+        ["qemu-system-arm", "-machine", machine, "-nographic", "-monitor", "null",
+         "-semihosting", "-serial", "pty", "-kernel", firmware],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = proc.stdout.readline()
+    m = re.search(r"(/dev/pts/\d+)", line)
+    if not m:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError("qemu did not report its serial pty: %r" % line)
+    return proc, m.group(1)
+
+
 class QemuTarget:
     """One qemu-system-arm running the test firmware; each script after a soft reset."""
 
@@ -78,24 +120,17 @@ class QemuTarget:
         self.transport = None
 
     def start(self):
-        self.proc = subprocess.Popen(
-            ["qemu-system-arm", "-machine", self.machine, "-nographic", "-monitor", "null",
-             "-semihosting", "-serial", "pty", "-kernel", self.firmware],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        m = re.search(r"(/dev/pts/\d+)", line)
-        if not m:
-            raise RuntimeError("qemu did not report its serial pty: %r" % line)
+        self.proc, port = start_qemu(self.firmware, self.machine)
         from mpremote.transport_serial import SerialTransport
 
         for _ in range(50):
             try:
-                self.transport = SerialTransport(m.group(1), baudrate=115200)
+                self.transport = SerialTransport(port, baudrate=115200)
                 break
             except Exception:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("cannot open qemu's serial port %s" % m.group(1))
+            raise RuntimeError("cannot open qemu's serial port %s" % port)
 
     def run(self, script, args=(), timeout=300):
         if self.proc is None or self.proc.poll() is not None:
@@ -133,7 +168,3 @@ SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
 
 def unix_test_binary():
     return os.environ.get("EEROM_TEST_MICROPYTHON", os.path.join(BUILD, "unix-test", "micropython"))
-
-
-def qemu_test_firmware():
-    return os.path.join(BUILD, "qemu-test", "firmware.elf")

@@ -13,30 +13,14 @@ FAULTS = ("nack", "timeout", "short", "flip", "remove")
 SCRIPT = """
 image, kind = ARGS[0], ARGS[1]
 def new_bus():
-    if kind == "sim":
-        return eeprom_sim.Bus(eeprom_sim.EEPROM.part("m24c16", data=image))
-    import fakei2c
-    bus = fakei2c.I2C(0)
-    fakei2c.attach(bus, image, size=2048, page=16, addrsize=8)
-    return bus
-def inject(bus, at, fault):
-    if kind == "sim":
-        bus.inject(at, fault)
-    else:
-        import fakei2c
-        fakei2c.inject(bus, at, fault)
-def transactions(bus):
-    if kind == "sim":
-        return bus.transactions
-    import fakei2c
-    return fakei2c.stats(bus)["transactions"]
+    return new_bus_of(kind, "m24c16", image)
 
 # A good mount first: it fills the image cache, and counts the transactions.
 bus = new_bus()
 good = eerom.mount(bus, "/hexpansion_1")
 expected = sorted(os.listdir("/hexpansion_1"))
 eerom.umount("/hexpansion_1")
-total = transactions(bus)
+total = bus_stats(bus)["transactions"]
 bus = None
 gc.collect()
 baseline = gc.mem_alloc()
@@ -44,7 +28,7 @@ errors, mounted_ok, wrong, growth, left_mounted = {}, 0, 0, [], 0
 for fault in ARGS[2]:
     for at in range(total):
         bus = new_bus()
-        inject(bus, at, fault)
+        bus_inject(bus, at, fault)
         try:
             eerom.mount(bus, "/hexpansion_1")
         except OSError as e:

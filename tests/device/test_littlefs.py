@@ -18,25 +18,9 @@ FILES = [(name, open(os.path.join(LFS_APP, name), "rb").read()) for name in sort
 
 BUS = """
 part, kind = ARGS[1], ARGS[2]
-GEOMETRY = {"m24c16": (2048, 16, 8), "m24c64": (8192, 32, 16)}
 def new_bus(data, **kw):
-    if kind == "sim":
-        return eeprom_sim.Bus(eeprom_sim.EEPROM.part(part, data=data, **kw))
-    import fakei2c
-    bus = fakei2c.I2C(0)
-    size, page, addrsize = GEOMETRY[part]
-    fakei2c.attach(bus, data, size=size, page=page, addrsize=addrsize, **kw)
-    return bus
-def stats(bus):
-    if kind == "sim":
-        return bus.stats()
-    import fakei2c
-    return fakei2c.stats(bus)
-def memory(bus):
-    if kind == "sim":
-        return bytes(bus.chips[0].mem)
-    import fakei2c
-    return fakei2c.memory(bus)
+    return new_bus_of(kind, part, data, **kw)
+stats, memory = bus_stats, bus_memory
 """
 
 

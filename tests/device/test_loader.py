@@ -12,13 +12,11 @@ try:
 except ImportError:  # unix: from the board's folder (qemu has it frozen)
     sys.path.append(ARGS[-1])
     import hexpansion_loader
-import fakei2c
 E = eeprom_sim.EEPROM
 good, lfs, native_image = ARGS[0], ARGS[1], ARGS[2]
 damaged = bytearray(good)
 damaged[-5] ^= 0x01
-native = fakei2c.I2C(0)
-fakei2c.attach(native, native_image, size=8192, page=32, addrsize=16)
+native = new_bus_of("native", "m24c64", native_image)
 buses = {
     1: eeprom_sim.Bus(E.part("m24c16", data=good)),        # an eerom image
     2: eeprom_sim.Bus(E.part("m24c64", data=lfs)),         # LittleFS, as in the field

@@ -17,26 +17,9 @@ BUS_KINDS = ["sim", "native", "native-nowrite1"]
 SETUP = """
 image, part = ARGS[0], ARGS[1]
 kind = ARGS[2] if len(ARGS) > 2 else "sim"
-GEOMETRY = {"m24c16": (2048, 16, 8), "m24c64": (8192, 32, 16), "m24128": (16384, 64, 16)}
 def new_bus(data=image):
-    if kind == "sim":
-        return eeprom_sim.Bus(eeprom_sim.EEPROM.part(part, data=data))
-    import fakei2c
-    bus = fakei2c.I2C(0) if kind == "native" else fakei2c.I2CNoWrite1(0)
-    size, page, addrsize = GEOMETRY[part]
-    fakei2c.attach(bus, data, size=size, page=page, addrsize=addrsize)
-    return bus
-def stats(bus):
-    if kind == "sim":
-        return bus.stats()
-    import fakei2c
-    return fakei2c.stats(bus)
-def inject(bus, at, fault):
-    if kind == "sim":
-        bus.inject(at, fault)
-    else:
-        import fakei2c
-        fakei2c.inject(bus, at, fault)
+    return new_bus_of(kind, part, data)
+stats, inject = bus_stats, bus_inject
 def try_mount(bus, **kw):
     try:
         eerom.mount(bus, "/hexpansion_1", **kw)

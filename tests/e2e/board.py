@@ -4,13 +4,13 @@ The firmware has the eerom module and the fake native I2C bus, whose EEPROMs liv
 static RAM and survive soft resets, so the host can program one through the REPL
 (eerom flash) and then check it from a new session, as with a real board."""
 
-import re
-import subprocess
+import ast
 import time
 
 from mpremote.transport_serial import SerialTransport
 
-GEOMETRY = {"m24c16": (2048, 16, 8), "m24c64": (8192, 32, 16), "m24256": (32768, 64, 16)}
+from eerom.parts import get_part
+from targets import start_qemu
 
 
 class QemuBoard:
@@ -20,12 +20,7 @@ class QemuBoard:
         self.port = None
 
     def start(self):
-        self.proc = subprocess.Popen(
-            ["qemu-system-arm", "-machine", "mps2-an385", "-nographic", "-monitor", "null",
-             "-semihosting", "-serial", "pty", "-kernel", self.firmware],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        self.port = re.search(r"(/dev/pts/\d+)", line).group(1)
+        self.proc, self.port = start_qemu(self.firmware)
         time.sleep(0.2)
         return self
 
@@ -45,16 +40,16 @@ class QemuBoard:
             t.close()
 
     def attach(self, part, bus=1, data=None, **kw):
-        size, page, addrsize = GEOMETRY[part]
+        p = get_part(part)
         extra = "".join(", %s=%r" % kv for kv in kw.items())
         self.exec("import machine, fakei2c\nfakei2c.attach(machine.I2C(%d), %s, size=%d, page=%d, addrsize=%d%s)"
-                  % (bus, "None" if data is None else repr(bytes(data)), size, page, addrsize, extra))
+                  % (bus, "None" if data is None else repr(bytes(data)), p.size, p.page, p.addrsize, extra))
 
     def memory(self, bus=1):
-        return eval(self.exec("import machine, fakei2c\nprint(fakei2c.memory(machine.I2C(%d)))" % bus))
+        return ast.literal_eval(self.exec("import machine, fakei2c\nprint(fakei2c.memory(machine.I2C(%d)))" % bus))
 
     def stats(self, bus=1):
-        return eval(self.exec("import machine, fakei2c\nprint(fakei2c.stats(machine.I2C(%d)))" % bus))
+        return ast.literal_eval(self.exec("import machine, fakei2c\nprint(fakei2c.stats(machine.I2C(%d)))" % bus))
 
     def reset_stats(self, bus=1):
         self.exec("import machine, fakei2c\nfakei2c.reset_stats(machine.I2C(%d))" % bus)
@@ -72,4 +67,4 @@ class QemuBoard:
             "    print(repr(('ok', app.describe())))\n"
             "except OSError as e:\n"
             "    print(repr(('error', e.errno, e.args[-1])))\n" % bus)
-        return eval(out)
+        return ast.literal_eval(out)

@@ -13,22 +13,12 @@ import time
 import pytest
 
 from board import QemuBoard
-from conftest import EXAMPLE_APP, build_image
-import targets
+from conftest import EXAMPLE_APP, build_image, qemu_firmware
 
 from eerom import flash
 from eerom.progress import Progress
 
 EEROM = [sys.executable, "-m", "eerom"]
-
-
-def qemu_firmware(name):
-    if os.path.exists(os.path.join(targets.BUILD, "qemu-unavailable")):
-        pytest.skip("qemu ARM target unavailable: " + open(os.path.join(targets.BUILD, "qemu-unavailable")).read())
-    path = os.path.join(targets.BUILD, name, "firmware.elf")
-    if not os.path.exists(path):
-        pytest.fail("no %s firmware: run `make setup`" % name)
-    return path
 
 
 @pytest.fixture(scope="module")

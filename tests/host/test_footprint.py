@@ -4,21 +4,15 @@ import os
 import subprocess
 import sys
 
-import pytest
 
-from conftest import ROOT
-import targets
+from conftest import ROOT, qemu_firmware
 
 FOOTPRINT = os.path.join(ROOT, "tools", "footprint.py")
 sys.path.insert(0, os.path.dirname(FOOTPRINT))
 
 
 def elfs():
-    base = os.path.join(targets.BUILD, "qemu-plain", "firmware.elf")
-    with_module = os.path.join(targets.BUILD, "qemu-eerom", "firmware.elf")
-    if os.path.exists(os.path.join(targets.BUILD, "qemu-unavailable")):
-        pytest.skip("qemu ARM target unavailable")
-    return base, with_module
+    return qemu_firmware("qemu-plain"), qemu_firmware("qemu-eerom")
 
 
 def test_footprint_of_the_module():
