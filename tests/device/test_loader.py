@@ -37,9 +37,11 @@ log = []
 loader = hexpansion_loader.HexpansionLoader(i2c_for_port=buses.__getitem__,
                                             config_for_port=config_for_port, log=log.append)
 out = {}
+buses[1].log = []  # what the flow reads from an eerom hexpansion
 for port in range(1, 7):
     h = loader.insert(port)
     out[str(port)] = None if h is None else [h.kind, h.header.name, type(h.app).__name__]
+out["header_reads"] = len([e for e in buses[1].log if e[0] == "rm" and e[1:3] == (0x50, 0)])
 out["hello"] = loader.hexpansions[1].app.describe()
 out["lfs_greeting"] = loader.hexpansions[2].app.greeting
 out["mounted"] = sorted(p for p in mounted() if p.startswith("/hexpansion"))
@@ -65,6 +67,7 @@ def test_loader_runs_the_badge_flow(device):
     assert r["2"] == ["littlefs", "LFS", "LfsApp"]
     assert r["3"] is None and r["4"] is None and r["5"] is None
     assert r["6"] == ["eerom", "Native", "HelloHexpansion"]
+    assert r["header_reads"] == 1  # mount() reads the header: the loader does not read it again
     assert r["hello"] == "Hello from an EEPROM! (hexpansion port 1)"
     assert r["lfs_greeting"] == "HELLO FROM LITTLEFS!"
     assert r["mounted"] == ["/hexpansion_1", "/hexpansion_2", "/hexpansion_6"]

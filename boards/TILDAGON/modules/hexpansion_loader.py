@@ -36,7 +36,7 @@ class Hexpansion:
         self.port = port
         self.mount_point = mount_point
         self.kind = kind  # "eerom" or "littlefs"
-        self.header = header
+        self.header = header  # has name, vid, pid, unique_id (eerom.header() or mount info)
         self.app = app
         self.info = info  # eerom.mount()'s result for eerom images
 
@@ -70,22 +70,24 @@ class HexpansionLoader:
         if port in self.hexpansions:
             self.remove(port)
         i2c = self.i2c_for_port(port)
+        mount_point = "/hexpansion_%d" % port
         try:
             addr, addrsize = eerom.detect(i2c)
-            header = eerom.header(i2c, addr=addr, addrsize=addrsize)
         except OSError as e:
             self.log("hexpansion %d: %s" % (port, e.args[-1] if e.args else e))
             return None
-        mount_point = "/hexpansion_%d" % port
-        kind, info = "eerom", None
+        # mount() reads and checks the header itself (one read with the superblock),
+        # so an eerom hexpansion costs no separate header read.
+        kind = "eerom"
         try:
-            info = eerom.mount(i2c, mount_point, addr=addr, addrsize=addrsize)
+            info = header = eerom.mount(i2c, mount_point, addr=addr, addrsize=addrsize)
         except OSError as e:
-            if e.errno != ENOENT:  # an eerom image, refused: never run any of it
+            if e.errno != ENOENT:  # a bad header, or an eerom image refused: run nothing
                 self.log("hexpansion %d: %s" % (port, e.args[-1] if len(e.args) > 1 else e))
                 return None
-            kind = "littlefs"  # not an eerom image: the LittleFS hexpansions in the field
+            kind, info = "littlefs", None  # not an eerom image: the LittleFS hexpansions in the field
             try:
+                header = eerom.header(i2c, addr=addr, addrsize=addrsize)
                 bdev = eerom.BlockDev(i2c, addr=addr, addrsize=addrsize)
                 vfs.mount(vfs.VfsLfs2(bdev), mount_point)
             except OSError as e:
