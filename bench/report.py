@@ -137,6 +137,21 @@ def capacity_section(rows, fill16):
     return out
 
 
+def _axes(ax, labels, title, legend=True, **tick_kw):
+    """Category labels under the bars, the legend and the title of one chart."""
+    ax.set_xticks(list(range(len(labels))))
+    ax.set_xticklabels(labels, fontsize=8, **tick_kw)
+    if legend:
+        ax.legend(fontsize=8)
+    ax.set_title(title)
+
+
+def _save(fig, name):
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, name), dpi=90)
+    plt.close(fig)
+
+
 def capacity_plot(rows):
     part = get_part("m24c16")
     names = [r["app"] for r in rows]
@@ -151,13 +166,8 @@ def capacity_plot(rows):
     ax.axhline(part.size, color="k", lw=1, ls="--", label="M24C16 (2048 B)")
     ax.set_yscale("log")
     ax.set_ylabel("bytes")
-    ax.set_xticks(list(x))
-    ax.set_xticklabels(names, rotation=40, ha="right", fontsize=8)
-    ax.legend(fontsize=8)
-    ax.set_title("The same app: bytes of EEPROM (log scale)")
-    fig.tight_layout()
-    fig.savefig(os.path.join(PLOTS, "capacity.png"), dpi=90)
-    plt.close(fig)
+    _axes(ax, names, "The same app: bytes of EEPROM (log scale)", rotation=40, ha="right")
+    _save(fig, "capacity.png")
 
 
 # -- mount and first import ------------------------------------------------------------
@@ -228,24 +238,14 @@ def mount_plots(rows):
            color="k", label="floor")
     ax.set_yscale("log")
     ax.set_ylabel("ms on a 400 kHz bus (modelled)")
-    ax.set_xticks(list(x))
-    ax.set_xticklabels(labels, fontsize=8)
-    ax.legend(fontsize=8)
-    ax.set_title("Mount + first import: bus time")
-    fig.tight_layout()
-    fig.savefig(os.path.join(PLOTS, "mount_time.png"), dpi=90)
-    plt.close(fig)
+    _axes(ax, labels, "Mount + first import: bus time")
+    _save(fig, "mount_time.png")
     fig, ax = plt.subplots(figsize=(10, 4))
     for k, method in enumerate(mount.METHODS):
         ax.bar([i + (k - 1) * w for i in x], [m[method]["instructions"] / 1e6 for _, _, m in rows], w, label=method)
     ax.set_ylabel("million instructions (callgrind)")
-    ax.set_xticks(list(x))
-    ax.set_xticklabels(labels, fontsize=8)
-    ax.legend(fontsize=8)
-    ax.set_title("Mount + first import: instructions executed")
-    fig.tight_layout()
-    fig.savefig(os.path.join(PLOTS, "mount_instructions.png"), dpi=90)
-    plt.close(fig)
+    _axes(ax, labels, "Mount + first import: instructions executed")
+    _save(fig, "mount_instructions.png")
 
 
 # -- programming -----------------------------------------------------------------------
@@ -298,14 +298,9 @@ def flash_plot(rows):
             vals = [next(r["wire"] for r in rows if r["app"] == app and r["case"] == c and r["route"] == route)
                     for c in flash_bench.CASES]
             ax.bar([i + (k - 1.5) * w for i in x], vals, w, label=route)
-        ax.set_xticks(list(x))
-        ax.set_xticklabels(flash_bench.CASES, fontsize=8)
-        ax.set_title(app)
+        _axes(ax, flash_bench.CASES, app, legend=ax is axes[0])
         ax.set_ylabel("bytes on the serial wire")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(PLOTS, "flash.png"), dpi=90)
-    plt.close(fig)
+    _save(fig, "flash.png")
 
 
 # -- fuzzing ---------------------------------------------------------------------------
