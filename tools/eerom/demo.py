@@ -38,8 +38,9 @@ gc.collect()
 print("imported", module.__name__, "from", module.__file__,
       "- heap grew by", gc.mem_alloc() - before, "bytes")
 app = module.__app_export__(config=HexpansionConfig())
-app.update(20)
-print("app says:", app.describe())
+if hasattr(app, "update"):                           # one frame of the badge's loop
+    app.update(20)
+print("app says:", app.describe() if hasattr(app, "describe") else repr(app))
 eerom.umount("/hexpansion_1")
 """
 
@@ -77,8 +78,15 @@ def main(argv=None):
                 lines.append(line)
         print("\n".join(lines))
         print()
-        print("== summary: %d B eerom image vs %d B for the same files in the badge's LittleFS layout (%s)"
-              % (result.size, lfs.size, part.name))
+        if lfs is not None and lfs.possible:
+            print("== summary: %d B eerom image vs %d B for the same files in the badge's LittleFS layout (%s)"
+                  % (result.size, lfs.size, part.name))
+        elif lfs is not None:
+            print("== summary: %d B eerom image; the badge's LittleFS cannot hold these files on %s"
+                  % (result.size, part.name))
+        else:
+            print("== summary: %d B eerom image (no tool here lays out the badge's LittleFS on %s)"
+                  % (result.size, part.name))
     except EeromError as e:
         print("demo failed: %s" % e, file=sys.stderr)
         if e.hint:
