@@ -53,15 +53,25 @@ class CountingSerial:
 
 # -- encodings -----------------------------------------------------------------------
 
-def encodings(data, caps):
-    """Candidate Python expressions that rebuild `data` on the board, cheapest first."""
+def packings(data, caps):
+    """`data` as text the board can turn back into bytes: [(kind, text)] where kind is
+    "repr" (a bytes literal), "base64", or "deflate" (raw deflate, then base64)."""
     out = [("repr", repr(bytes(data)))]
     if caps.get("base64"):
-        out.append(("base64", "b64(%r)" % base64.b64encode(data).decode()))
+        out.append(("base64", base64.b64encode(data).decode()))
         if caps.get("deflate"):
             c = zlib.compressobj(9, zlib.DEFLATED, -9)  # the board inflates with a 512 B window
-            packed = c.compress(bytes(data)) + c.flush()
-            out.append(("deflate", "z(%r)" % base64.b64encode(packed).decode()))
+            out.append(("deflate", base64.b64encode(c.compress(bytes(data)) + c.flush()).decode()))
+    return out
+
+
+# How the helper (remote_helper.py) rebuilds each packing.
+_DECODERS = {"repr": "%s", "base64": "b64(%r)", "deflate": "z(%r)"}
+
+
+def encodings(data, caps):
+    """Candidate Python expressions that rebuild `data` on the board, cheapest first."""
+    out = [(kind, _DECODERS[kind] % text) for kind, text in packings(data, caps)]
     out.sort(key=lambda e: len(e[1]))
     return out
 
@@ -137,15 +147,16 @@ class Link:
     def _send_source(self, path):
         with open(path) as f:  # full-line comments stay home: they would cost wire bytes
             src = "".join(l for l in f if l.strip() and not l.lstrip().startswith("#")).encode()
-        kind, expr = cheapest(src, self.caps)
+        # The helper's decoders are not there yet: spell them out.
+        kind, text = min(packings(src, self.caps), key=lambda p: len(p[1]))
         if kind == "repr":
             self.run(src.decode())
         elif kind == "base64":
-            self.run("import binascii\nexec(binascii.a2b_base64(%s))" % expr[4:-1])
+            self.run("import binascii\nexec(binascii.a2b_base64(%r))" % text)
         else:
             self.run("import binascii, deflate, io\n"
-                     "exec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64(%s)), deflate.RAW, 9).read())"
-                     % expr[2:-1])
+                     "exec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64(%r)), deflate.RAW, 9).read())"
+                     % text)
 
     def _load_helper(self):
         self._send_source(HELPER)
