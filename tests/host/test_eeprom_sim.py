@@ -114,3 +114,10 @@ def test_simulator_under_micropython(device):
     """The same checks in MicroPython: unix, and the qemu ARM port (which has no clock:
     there the write cycle runs on the simulator's virtual clock)."""
     assert device.run1(SIM_CHECKS + "\nreport(**out)\n") == expected()
+
+
+def test_simulated_parts_are_the_tools_parts():
+    """eeprom_sim runs on MicroPython and keeps its own table: it must not drift."""
+    from eerom import eeprom_sim, parts
+
+    assert eeprom_sim.PARTS == {p.name: (p.size, p.page, p.addrsize) for p in parts.PARTS}

@@ -13,6 +13,8 @@ any point leaves something readers refuse and a rerun completes it:
 5. commit: the piece holding the magic, last.
 """
 
+from .header import HEADER_SIZE
+
 PHASES = ("invalidate", "header", "payload", "superblock", "commit")
 
 
@@ -109,7 +111,7 @@ def describe(parts, changed, page, fs_offset=None, sb_size=24):
         p = parts[i]
         if fs_offset is None:
             region = "data"
-        elif p.end <= 32:
+        elif p.end <= HEADER_SIZE:
             region = "header"
         elif p.end <= fs_offset:
             region = "fill"
