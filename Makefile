@@ -24,7 +24,7 @@ setup:
 	tools/setup/setup.sh all
 
 demo: setup
-	$(PY) -m eerom.demo
+	$(PY) -m eerom_testkit.demo
 
 test: setup
 	$(PY) -m pytest tests

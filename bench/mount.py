@@ -9,7 +9,7 @@ in C, so that the driver's cost is measured and not the simulator's):
 - eerom:  eerom.mount() of an eerom image (read, check, inflate, VfsRom);
 - lfs-c:  LittleFS in the badge's layout through eerom.BlockDev (C) + vfs.VfsLfs2;
 - lfs-py: the same LittleFS image through a rewrite of the badge's pure-Python
-          driver (tools/eerom/badge_lfs.py) + vfs.VfsLfs2.
+          driver (tools/eerom_testkit/badge_lfs.py) + vfs.VfsLfs2.
 
 Measured: bus transactions and bytes on the wire (counted by the fake bus), wire time
 modelled at 9 clocks per byte, instructions executed (valgrind --tool=callgrind: the
@@ -35,7 +35,7 @@ from eerom.parts import get_part  # noqa: E402
 
 BUILD = os.environ.get("EEROM_BUILD", os.path.join(ROOT, "build"))
 UNIX_TEST = os.path.join(BUILD, "unix-test", "micropython")
-SIM_DIR = os.path.join(ROOT, "tools", "eerom")
+SIM_DIR = os.path.join(ROOT, "tools", "eerom_testkit")
 FREQS = ((133e3, "133 kHz"), (400e3, "400 kHz"), (1e6, "1 MHz"))
 METHODS = ("eerom", "lfs-c", "lfs-py")
 

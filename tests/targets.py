@@ -14,7 +14,7 @@ import re
 import subprocess
 import time
 
-from eerom import unixport
+from eerom_testkit import unixport
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("EEROM_BUILD", os.path.join(HERE, "..", "build"))

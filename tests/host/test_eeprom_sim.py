@@ -3,9 +3,8 @@
 The checks live in one script (SIM_CHECKS) that runs in both interpreters."""
 
 import json
-import subprocess
 
-from eerom import eeprom_sim
+from eerom_testkit import eeprom_sim
 
 SIM_CHECKS = r'''
 import eeprom_sim as sim
@@ -118,6 +117,7 @@ def test_simulator_under_micropython(device):
 
 def test_simulated_parts_are_the_tools_parts():
     """eeprom_sim runs on MicroPython and keeps its own table: it must not drift."""
-    from eerom import eeprom_sim, parts
+    from eerom import parts
+    from eerom_testkit import eeprom_sim
 
     assert eeprom_sim.PARTS == {p.name: (p.size, p.page, p.addrsize) for p in parts.PARTS}

@@ -72,6 +72,10 @@ if [ ! -f "$stamp" ]; then
     rm -f "$VENV"/.eerom-*
     touch "$stamp"
 fi
+# The test and benchmark kit (tools/eerom_testkit) is not part of the installed
+# package: put it on the venv's path for the tests, benchmarks and demo.
+site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo "$here/tools" > "$site/eerom-testkit.pth"
 
 # --- host build of the C core: unit tests, checker, fuzzer (clang, ASan, UBSan) -------
 build_host() { # dir, cmake options...

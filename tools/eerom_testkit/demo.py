@@ -2,7 +2,7 @@
 EEPROM, mounted by the eerom C module in MicroPython's unix port, imported and run as
 the badge runs hexpansion apps.
 
-    python -m eerom.demo [APPDIR] [--part m24c16]
+    python -m eerom_testkit.demo [APPDIR] [--part m24c16]
 """
 
 import argparse
@@ -10,9 +10,11 @@ import os
 import sys
 import tempfile
 
-from . import builder, littlefs_layout, report, unixport
-from .errors import EeromError
-from .parts import get_part
+from eerom import builder, littlefs_layout, report
+from eerom.errors import EeromError
+from eerom.parts import get_part
+
+from . import unixport
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_APP = os.path.normpath(os.path.join(HERE, "..", "..", "examples", "hello_hexpansion"))
@@ -46,7 +48,7 @@ eerom.umount("/hexpansion_1")
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m eerom.demo", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m eerom_testkit.demo", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("app", nargs="?", default=DEFAULT_APP)
     ap.add_argument("--part", default="m24c16")

@@ -7,10 +7,10 @@ import os
 import subprocess
 import tempfile
 
-from .errors import EeromError
-from .littlefs_layout import find_micropython
+from eerom.errors import EeromError
+from eerom.littlefs_layout import find_micropython
 
-SIM_DIR = os.path.dirname(os.path.abspath(__file__))  # eeprom_sim.py lives here
+SIM_DIR = os.path.dirname(os.path.abspath(__file__))  # eeprom_sim.py lives here (eerom_testkit)
 
 # What a script needs first: the badge's sys.path ('' first, so that after
 # os.chdir("/") `import hexpansion_N.app` finds the mount) and the simulator.
