@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // Command-line twin of tools/eerom's Image.from_bytes(): checks image files with the
 // C core exactly as the device does and prints one line per file, "<error name>
 // <file>" ("ok" when the image is good).  tests/host/test_c_core.py runs it on the

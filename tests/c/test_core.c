@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // Unit tests of eerom's C core on the host (ctest; built with ASan and UBSan).
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,7 +310,7 @@ static void test_romfs(void) {
     CHECK_ERR(eerom_romfs_check(img, n), EEROM_ERR_ROMFS_RECORD);
 
     // nesting: the limit exactly, then one more (no recursion, bounded stack)
-    for (int depth = EEROM_ROMFS_MAX_DEPTH; depth <= EEROM_ROMFS_MAX_DEPTH + 1; ++depth) {
+    for (int depth = MICROPY_PY_EEROM_ROMFS_MAX_DEPTH; depth <= MICROPY_PY_EEROM_ROMFS_MAX_DEPTH + 1; ++depth) {
         size_t len = file_record(body, "f", "1");
         for (int d = 0; d < depth; ++d) {
             uint8_t tmp[2048];
@@ -316,7 +320,7 @@ static void test_romfs(void) {
             len = put_record(body, 4, tmp, tn + len);
         }
         n = put_fs(img, body, len);
-        CHECK_ERR(eerom_romfs_check(img, n), depth <= EEROM_ROMFS_MAX_DEPTH ? EEROM_OK : EEROM_ERR_ROMFS_DEPTH);
+        CHECK_ERR(eerom_romfs_check(img, n), depth <= MICROPY_PY_EEROM_ROMFS_MAX_DEPTH ? EEROM_OK : EEROM_ERR_ROMFS_DEPTH);
     }
 }
 

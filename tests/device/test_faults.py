@@ -24,7 +24,11 @@ total = bus_stats(bus)["transactions"]
 bus = None
 gc.collect()
 baseline = gc.mem_alloc()
-errors, mounted_ok, wrong, growth, left_mounted = {}, 0, 0, [], 0
+# growth is allocated up front: its own doubling must not count as eerom's.
+errors, mounted_ok, wrong, left_mounted = {}, 0, 0, 0
+growth, n = [0] * (len(ARGS[2]) * total), 0
+gc.collect()
+baseline = gc.mem_alloc()
 for fault in ARGS[2]:
     for at in range(total):
         bus = new_bus()
@@ -42,7 +46,8 @@ for fault in ARGS[2]:
             eerom.umount("/hexpansion_1")
         bus = None
         gc.collect()
-        growth.append(gc.mem_alloc() - baseline)
+        growth[n] = gc.mem_alloc() - baseline
+        n += 1
 after = eerom.mount(new_bus(), "/hexpansion_1").image_size
 report(total=total, errors=[[k, v] for k, v in errors.items()], mounted_ok=mounted_ok, wrong=wrong,
        growth=growth, left_mounted=left_mounted, after=after, good=good.image_size)

@@ -209,11 +209,14 @@ for max_size in (None, 2 << 20):
         eerom.umount("/bomb")
     except OSError as e:
         out.append(e.errno)
+    except MemoryError:
+        out.append("MemoryError")
 report(out=out, heap=before)
 """, blob)
     assert r["out"][0] == 27  # EFBIG: above the default 256 KiB, before any allocation
-    # Allowed 2 MiB: the unix port (2 MiB heap) runs out of memory cleanly, as does qemu.
-    assert r["out"][1] in (12, "mounted")
+    # Allowed 2 MiB: qemu (140 KiB heap) runs out of memory cleanly, with MicroPython's
+    # own MemoryError; the unix port may have the room.
+    assert r["out"][1] in ("MemoryError", "mounted")
 
 
 def test_the_sanitizer_build_catches_what_eerom_prevents(asan_device):

@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // libFuzzer harness for eerom's C core (built with ASan and UBSan by CMakeLists.txt).
 //
 // The first input byte picks what the rest is fed to:

@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // eerom.BlockDev: a hexpansion EEPROM's filesystem area as a MicroPython block device,
 // in C, so that vfs.VfsLfs2 mounts the LittleFS hexpansions in the field without the
 // badge's pure-Python driver.
@@ -31,61 +35,96 @@ static mp_obj_t eerom_blockdev_make_new(const mp_obj_type_t *type, size_t n_args
         { MP_QSTR_addr, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_addrsize, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_offset, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_block_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 0} },
-        { MP_QSTR_block_count, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 0} },
-        { MP_QSTR_page, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 0} },
+        { MP_QSTR_block_size, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_block_count, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_page, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
 
     eerom_blockdev_obj_t *self = mp_obj_malloc(eerom_blockdev_obj_t, type);
     eerom_open(&self->bus, args[ARG_i2c].u_obj, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
+    uint32_t cap = eerom_bus_capacity(&self->bus);
+    uint32_t end; // where the filesystem area ends
     if (args[ARG_offset].u_obj == mp_const_none) {
         // Geometry from the hexpansion header, with the badge's block size rule.
         uint8_t raw[EEROM_HEADER_SIZE + EEROM_SB_SIZE_V1];
         eerom_header_t header;
-        eerom_read_header(&self->bus, raw, &header);
+        eerom_read_header(&self->bus, raw, &header); // total_size <= cap, checked
         self->offset = header.fs_offset;
         self->page = header.page_size;
         self->block_size = header.total_size >= 8192 ? 512 : 64;
-        self->block_count = (header.total_size - header.fs_offset) / self->block_size;
+        end = header.total_size;
     } else {
-        self->offset = mp_obj_get_int(args[ARG_offset].u_obj);
-        self->page = args[ARG_page].u_int;
-        self->block_size = self->block_count = 0;
+        if (args[ARG_block_size].u_obj == mp_const_none || args[ARG_block_count].u_obj == mp_const_none
+            || args[ARG_page].u_obj == mp_const_none) {
+            mp_raise_TypeError(MP_ERROR_TEXT("eerom: with offset= give block_size, block_count and page"));
+        }
+        self->offset = eerom_get_uint(args[ARG_offset].u_obj, cap, MP_QSTR_offset);
+        end = cap;
     }
     // Explicit geometry overrides the header's.
-    if (args[ARG_block_size].u_int > 0) {
-        self->block_size = args[ARG_block_size].u_int;
+    if (args[ARG_block_size].u_obj != mp_const_none) {
+        self->block_size = eerom_get_uint(args[ARG_block_size].u_obj, cap, MP_QSTR_block_size);
     }
-    if (args[ARG_block_count].u_int > 0) {
-        self->block_count = args[ARG_block_count].u_int;
+    if (args[ARG_page].u_obj != mp_const_none) {
+        self->page = eerom_get_uint(args[ARG_page].u_obj, 512, MP_QSTR_page);
     }
-    if (args[ARG_page].u_int > 0) {
-        self->page = args[ARG_page].u_int;
+    if (self->block_size == 0 || self->page == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("eerom: block_size and page must be positive"));
     }
-    if (self->block_size == 0 || self->block_count == 0 || self->page == 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("eerom: with offset= give block_size, block_count and page"));
+    // Blocks that fit between offset and the end (offset <= end here: the header's
+    // fs_offset is below its total_size, an explicit one at most the capacity).
+    uint32_t room = (end - self->offset) / self->block_size;
+    if (args[ARG_block_count].u_obj != mp_const_none) {
+        self->block_count = eerom_get_uint(args[ARG_block_count].u_obj, room, MP_QSTR_block_count);
+    } else {
+        self->block_count = room;
+    }
+    if (self->block_count == 0) {
+        eerom_raise(MP_EINVAL, MP_ERROR_TEXT("eerom: no %u-byte block fits between offset 0x%x and 0x%x"),
+            (unsigned)self->block_size, (unsigned)self->offset, (unsigned)end);
     }
     return MP_OBJ_FROM_PTR(self);
 }
 
-// The EEPROM address of (block, offset) for len bytes, or -1 when out of range.
-static int64_t locate_span(eerom_blockdev_obj_t *self, mp_obj_t block_in, size_t offset, size_t len) {
-    mp_int_t block = mp_obj_get_int(block_in);
-    uint64_t start = (uint64_t)block * self->block_size + offset;
-    if (block < 0 || start + len > (uint64_t)self->block_count * self->block_size) {
+// The EEPROM address of `len` bytes at (block, offset), or -1 when any of it lies
+// outside the filesystem area.  All arithmetic in 64 bits from checked, non-negative
+// values: nothing wraps.
+// A block number or offset: any int (a big one is always out of range, even on
+// ports whose small ints are 31 bits), else TypeError.
+static bool eerom_blockdev_index(mp_obj_t arg, mp_int_t *out) {
+    if (mp_obj_is_small_int(arg)) {
+        *out = MP_OBJ_SMALL_INT_VALUE(arg);
+        return *out >= 0;
+    }
+    if (!mp_obj_is_int(arg)) {
+        mp_obj_get_int(arg); // raises TypeError
+    }
+    return false;
+}
+
+static int64_t eerom_blockdev_locate(eerom_blockdev_obj_t *self, mp_obj_t block_in, mp_obj_t offset_in, size_t len) {
+    mp_int_t block, offset = 0;
+    if (!eerom_blockdev_index(block_in, &block)
+        || (offset_in != MP_OBJ_NULL && offset_in != mp_const_none && !eerom_blockdev_index(offset_in, &offset))
+        || (uint64_t)block >= self->block_count) {
+        return -1;
+    }
+    uint64_t start = (uint64_t)block * self->block_size + (uint64_t)offset;
+    if (start + len > (uint64_t)self->block_count * self->block_size) {
         return -1;
     }
     return self->offset + start;
 }
 
+// readblocks(block, buf[, offset]) and writeblocks(block, buf[, offset]) return 0 or
+// a negative errno, as the extended block-device protocol of LittleFS asks.
 static mp_obj_t eerom_blockdev_readblocks(size_t n_args, const mp_obj_t *args) {
     eerom_blockdev_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_buffer_info_t buf;
     mp_get_buffer_raise(args[2], &buf, MP_BUFFER_WRITE);
-    size_t offset = n_args == 4 ? mp_obj_get_int(args[3]) : 0;
-    int64_t at = locate_span(self, args[1], offset, buf.len);
+    int64_t at = eerom_blockdev_locate(self, args[1], n_args == 4 ? args[3] : MP_OBJ_NULL, buf.len);
     if (at < 0) {
         return MP_OBJ_NEW_SMALL_INT(-MP_EINVAL);
     }
@@ -97,8 +136,7 @@ static mp_obj_t eerom_blockdev_writeblocks(size_t n_args, const mp_obj_t *args) 
     eerom_blockdev_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_buffer_info_t buf;
     mp_get_buffer_raise(args[2], &buf, MP_BUFFER_READ);
-    size_t offset = n_args == 4 && args[3] != mp_const_none ? mp_obj_get_int(args[3]) : 0;
-    int64_t at = locate_span(self, args[1], offset, buf.len);
+    int64_t at = eerom_blockdev_locate(self, args[1], n_args == 4 ? args[3] : MP_OBJ_NULL, buf.len);
     if (at < 0) {
         return MP_OBJ_NEW_SMALL_INT(-MP_EINVAL);
     }
@@ -110,7 +148,7 @@ static mp_obj_t eerom_blockdev_ioctl(mp_obj_t self_in, mp_obj_t op_in, mp_obj_t 
     eerom_blockdev_obj_t *self = MP_OBJ_TO_PTR(self_in);
     (void)arg_in;
     switch (mp_obj_get_int(op_in)) {
-        case MP_BLOCKDEV_IOCTL_BLOCK_COUNT:
+        case MP_BLOCKDEV_IOCTL_BLOCK_COUNT: // both <= 512 KiB: small ints on every port
             return MP_OBJ_NEW_SMALL_INT(self->block_count);
         case MP_BLOCKDEV_IOCTL_BLOCK_SIZE:
             return MP_OBJ_NEW_SMALL_INT(self->block_size);

@@ -1,4 +1,10 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // I2C EEPROM access for the eerom module (MicroPython glue).
+#include <string.h>
+
 #include "py/runtime.h"
 #include "py/objarray.h"
 #include "py/mperrno.h"
@@ -27,21 +33,21 @@ void eerom_bus_init(eerom_bus_t *bus, mp_obj_t i2c) {
     mp_obj_t dest[2];
     mp_load_method_maybe(i2c, MP_QSTR_readfrom_mem_into, dest);
     if (dest[0] == MP_OBJ_NULL) {
-        mp_raise_TypeError(MP_ERROR_TEXT("eerom: need a machine.I2C or an object with readfrom_mem_into()"));
+        mp_raise_TypeError(MP_ERROR_TEXT("eerom: need a machine.I2C or a readfrom_mem_into() object"));
     }
 }
 
 #if EEROM_HAVE_NATIVE_I2C
-static inline bool is_native(eerom_bus_t *bus) {
+static inline bool eerom_bus_is_native(eerom_bus_t *bus) {
     return bus->native != NULL;
 }
 #else
-#define is_native(bus) (false)
+#define eerom_bus_is_native(bus) (false)
 #endif
 
 // Call a method of a duck-typed bus (args as for mp_call_method_n_kw).  An OSError
 // becomes its negative errno; other exceptions propagate.
-static int call_method(size_t n_args, size_t n_kw, const mp_obj_t *args) {
+static int eerom_bus_call(size_t n_args, size_t n_kw, const mp_obj_t *args) {
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         mp_call_method_n_kw(n_args, n_kw, args);
@@ -58,10 +64,10 @@ static int call_method(size_t n_args, size_t n_kw, const mp_obj_t *args) {
 }
 
 // 0 if a device ACKs `addr`, else a negative errno.
-static int probe(eerom_bus_t *bus, uint16_t addr) {
+static int eerom_bus_probe(eerom_bus_t *bus, uint16_t addr) {
     bus->transactions += 1;
     #if EEROM_HAVE_NATIVE_I2C
-    if (is_native(bus)) {
+    if (eerom_bus_is_native(bus)) {
         // An address-only write, as machine.I2C.scan() does.
         mp_machine_i2c_buf_t buf = {.len = 0, .buf = NULL};
         int ret = bus->native->transfer(MP_OBJ_TO_PTR(bus->i2c), addr, 1, &buf, MP_MACHINE_I2C_FLAG_STOP);
@@ -72,12 +78,12 @@ static int probe(eerom_bus_t *bus, uint16_t addr) {
     mp_load_method(bus->i2c, MP_QSTR_writeto, args);
     args[2] = MP_OBJ_NEW_SMALL_INT(addr);
     args[3] = mp_const_empty_bytes;
-    return call_method(2, 0, args);
+    return eerom_bus_call(2, 0, args);
 }
 
 int eerom_bus_detect(eerom_bus_t *bus) {
-    bool at50 = probe(bus, 0x50) == 0;
-    bool at57 = probe(bus, 0x57) == 0;
+    bool at50 = eerom_bus_probe(bus, 0x50) == 0;
+    bool at57 = eerom_bus_probe(bus, 0x57) == 0;
     if (!at50 && at57) {
         bus->addr = 0x57;
         bus->addrsize = 16;
@@ -88,7 +94,7 @@ int eerom_bus_detect(eerom_bus_t *bus) {
     }
     bool all = at57;
     for (uint16_t a = 0x51; all && a < 0x57; ++a) {
-        all = probe(bus, a) == 0;
+        all = eerom_bus_probe(bus, a) == 0;
     }
     bus->addr = 0x50;
     bus->addrsize = all ? 8 : 16;
@@ -97,20 +103,34 @@ int eerom_bus_detect(eerom_bus_t *bus) {
 
 // A transaction carries addrsize bits of memory address; the bits above travel in the
 // I2C address (M24C16 block select, M24M02 bank select).
-static inline uint32_t address_span(eerom_bus_t *bus) {
+static inline uint32_t eerom_bus_span(const eerom_bus_t *bus) {
     return bus->addrsize == 8 ? 0x100 : 0x10000;
 }
 
+uint32_t eerom_bus_capacity(const eerom_bus_t *bus) {
+    uint32_t devices = bus->addr <= EEROM_BUS_LAST_ADDR ? EEROM_BUS_LAST_ADDR + 1 - bus->addr : 1;
+    if (devices > 8) {
+        devices = 8; // an explicit addr below 0x50: still at most 8 blocks or banks
+    }
+    return devices * eerom_bus_span(bus);
+}
+
+// Is [memaddr, memaddr + len) within what the bus can address?  (No sum that can wrap.)
+static inline bool eerom_bus_in_range(const eerom_bus_t *bus, uint32_t memaddr, size_t len) {
+    uint32_t cap = eerom_bus_capacity(bus);
+    return memaddr <= cap && len <= cap - memaddr;
+}
+
 // The I2C address of the block or bank that holds memaddr.
-static inline uint16_t device_addr(eerom_bus_t *bus, uint32_t memaddr) {
-    return bus->addr + (uint16_t)(memaddr / address_span(bus));
+static inline uint16_t eerom_bus_device(const eerom_bus_t *bus, uint32_t memaddr) {
+    return bus->addr + (uint16_t)(memaddr / eerom_bus_span(bus));
 }
 
 // One read transaction: set the address, repeated START, read.
-static int read_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, uint8_t *buf, size_t len) {
+static int eerom_bus_read_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, uint8_t *buf, size_t len) {
     bus->transactions += 1;
     #if EEROM_HAVE_NATIVE_I2C
-    if (is_native(bus)) {
+    if (eerom_bus_is_native(bus)) {
         uint8_t abuf[2] = {(uint8_t)(memaddr >> 8), (uint8_t)memaddr};
         size_t alen = bus->addrsize / 8;
         mp_machine_i2c_buf_t bufs[2] = {
@@ -137,31 +157,46 @@ static int read_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, uint8_t 
         return ret < 0 ? ret : 0;
     }
     #endif
-    // readfrom_mem_into(addr, memaddr, buf, addrsize=N) with a writable memoryview on
-    // our buffer: no copy, and nothing the callee could keep beyond the memoryview.
+    // readfrom_mem_into(addr, memaddr, scratch, addrsize=N) into a bytearray the
+    // callee may keep (it must never get a view of eerom's own buffers, which could
+    // outlive them or be written later), then copied.  The callee may also resize
+    // it: its buffer is looked up again after the call.
     mp_obj_t args[7];
     mp_load_method(bus->i2c, MP_QSTR_readfrom_mem_into, args);
     args[2] = MP_OBJ_NEW_SMALL_INT(addr);
     args[3] = mp_obj_new_int_from_uint(memaddr);
-    args[4] = mp_obj_new_memoryview(MP_OBJ_ARRAY_TYPECODE_FLAG_RW | 'B', len, buf);
+    args[4] = mp_call_function_1(MP_OBJ_FROM_PTR(&mp_type_bytearray), mp_obj_new_int_from_uint(len)); // zeroed
     args[5] = MP_OBJ_NEW_QSTR(MP_QSTR_addrsize);
     args[6] = MP_OBJ_NEW_SMALL_INT(bus->addrsize);
-    return call_method(3, 1, args);
+    mp_obj_t scratch = args[4];
+    int ret = eerom_bus_call(3, 1, args);
+    if (ret == 0) {
+        mp_buffer_info_t got;
+        mp_get_buffer_raise(scratch, &got, MP_BUFFER_READ);
+        if (got.len != len) {
+            return -MP_EIO;
+        }
+        memcpy(buf, got.buf, len);
+    }
+    return ret;
 }
 
 
 int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len) {
+    if (!eerom_bus_in_range(bus, memaddr, len)) {
+        return -MP_EINVAL;
+    }
     // No read crosses a block/bank boundary; within one the part's counter runs on.
-    uint32_t span = address_span(bus);
+    uint32_t span = eerom_bus_span(bus);
     while (len > 0) {
         size_t n = span - (memaddr & (span - 1));
         if (n > len) {
             n = len;
         }
-        if (EEROM_READ_CHUNK_MAX > 0 && n > EEROM_READ_CHUNK_MAX) {
-            n = EEROM_READ_CHUNK_MAX;
+        if (MICROPY_PY_EEROM_READ_CHUNK_MAX > 0 && n > MICROPY_PY_EEROM_READ_CHUNK_MAX) {
+            n = MICROPY_PY_EEROM_READ_CHUNK_MAX;
         }
-        int ret = read_once(bus, device_addr(bus, memaddr), memaddr & (span - 1), buf, n);
+        int ret = eerom_bus_read_once(bus, eerom_bus_device(bus, memaddr), memaddr & (span - 1), buf, n);
         if (ret != 0) {
             return ret;
         }
@@ -174,10 +209,10 @@ int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len)
 }
 
 // One page write transaction: memory address then data, STOP.
-static int write_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, const uint8_t *buf, size_t len) {
+static int eerom_bus_write_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, const uint8_t *buf, size_t len) {
     bus->transactions += 1;
     #if EEROM_HAVE_NATIVE_I2C
-    if (is_native(bus)) {
+    if (eerom_bus_is_native(bus)) {
         size_t alen = bus->addrsize / 8;
         uint8_t abuf[2] = {(uint8_t)(memaddr >> 8), (uint8_t)memaddr};
         mp_machine_i2c_buf_t bufs[2] = {
@@ -195,27 +230,27 @@ static int write_once(eerom_bus_t *bus, uint16_t addr, uint32_t memaddr, const u
     mp_load_method(bus->i2c, MP_QSTR_writeto_mem, args);
     args[2] = MP_OBJ_NEW_SMALL_INT(addr);
     args[3] = mp_obj_new_int_from_uint(memaddr);
-    args[4] = mp_obj_new_memoryview('B', len, (void *)buf);
+    args[4] = mp_obj_new_bytes(buf, len); // a copy: the callee may keep it
     args[5] = MP_OBJ_NEW_QSTR(MP_QSTR_addrsize);
     args[6] = MP_OBJ_NEW_SMALL_INT(bus->addrsize);
-    return call_method(3, 1, args);
+    return eerom_bus_call(3, 1, args);
 }
 
 // Poll the device holding memaddr until it ACKs (its write cycle is over); 0 or
 // -MP_ETIMEDOUT.
-static int wait_ready(eerom_bus_t *bus, uint32_t memaddr) {
-    uint16_t addr = device_addr(bus, memaddr);
+static int eerom_bus_wait_ready(eerom_bus_t *bus, uint32_t memaddr) {
+    uint16_t addr = eerom_bus_device(bus, memaddr);
     #if MICROPY_PY_TIME
     mp_uint_t start = mp_hal_ticks_ms();
-    while (probe(bus, addr) != 0) {
-        if (mp_hal_ticks_ms() - start > EEROM_WRITE_TIMEOUT_MS) {
+    while (eerom_bus_probe(bus, addr) != 0) {
+        if (mp_hal_ticks_ms() - start > MICROPY_PY_EEROM_WRITE_TIMEOUT_MS) {
             return -MP_ETIMEDOUT;
         }
         mp_hal_delay_us(50);
     }
     #else
-    for (uint32_t polls = 0; probe(bus, addr) != 0; ++polls) {
-        if (polls >= EEROM_WRITE_TIMEOUT_POLLS) {
+    for (uint32_t polls = 0; eerom_bus_probe(bus, addr) != 0; ++polls) {
+        if (polls >= MICROPY_PY_EEROM_WRITE_TIMEOUT_POLLS) {
             return -MP_ETIMEDOUT;
         }
     }
@@ -224,15 +259,18 @@ static int wait_ready(eerom_bus_t *bus, uint32_t memaddr) {
 }
 
 int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size_t len, uint16_t page) {
-    uint32_t span = address_span(bus);
+    if (!eerom_bus_in_range(bus, memaddr, len)) {
+        return -MP_EINVAL;
+    }
+    uint32_t span = eerom_bus_span(bus);
     while (len > 0) {
         size_t n = page - memaddr % page; // a page never straddles a block or bank
         if (n > len) {
             n = len;
         }
-        int ret = write_once(bus, device_addr(bus, memaddr), memaddr & (span - 1), buf, n);
+        int ret = eerom_bus_write_once(bus, eerom_bus_device(bus, memaddr), memaddr & (span - 1), buf, n);
         if (ret == 0) {
-            ret = wait_ready(bus, memaddr);
+            ret = eerom_bus_wait_ready(bus, memaddr);
         }
         if (ret != 0) {
             return ret;

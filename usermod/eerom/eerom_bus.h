@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // I2C EEPROM access for the eerom module: native machine.I2C/SoftI2C objects through
 // MicroPython's C transfer protocol, or any object with readfrom_mem_into(),
 // writeto_mem() and writeto() (how the unix port's tests drive it with a simulator).
@@ -11,9 +15,22 @@
 
 // Largest single read transaction; 0 means "as large as the part allows" (a 256-byte
 // block on 1-byte-address parts, a 64 KiB bank on 2-byte-address parts).
-#ifndef EEROM_READ_CHUNK_MAX
-#define EEROM_READ_CHUNK_MAX (0)
+#ifndef MICROPY_PY_EEROM_READ_CHUNK_MAX
+#define MICROPY_PY_EEROM_READ_CHUNK_MAX (0)
 #endif
+
+// How long a write cycle may take before eerom gives up (parts need 5 ms at most).
+#ifndef MICROPY_PY_EEROM_WRITE_TIMEOUT_MS
+#define MICROPY_PY_EEROM_WRITE_TIMEOUT_MS (25)
+#endif
+// On ports without a clock (no time module) the wait is counted in ACK polls instead.
+#ifndef MICROPY_PY_EEROM_WRITE_TIMEOUT_POLLS
+#define MICROPY_PY_EEROM_WRITE_TIMEOUT_POLLS (1000)
+#endif
+
+// EEPROMs answer at 0x50..0x57: the I2C address carries the memory address bits
+// above the ones a transaction sends (M24C16 block select, M24M02 bank select).
+#define EEROM_BUS_LAST_ADDR (0x57)
 
 typedef struct _eerom_bus_t {
     mp_obj_t i2c;
@@ -34,24 +51,23 @@ void eerom_bus_init(eerom_bus_t *bus, mp_obj_t i2c);
 // (M24C16); 0x50 present -> 0x50, 16-bit.  Returns 0 or -MP_ENODEV.
 int eerom_bus_detect(eerom_bus_t *bus);
 
-// Read len bytes from EEPROM memory address memaddr into buf, in as few sequential
-// reads as the part allows.  Returns 0 or a negative errno.  Python exceptions other
-// than OSError raised by a duck-typed bus propagate.
-int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len);
+// Bytes of memory the bus can address from bus->addr: one block or bank per I2C
+// address up to 0x57 (2 KiB for an M24C16 at 0x50, 64 KiB for a 2-byte part at 0x57).
+// Reads and writes beyond it are refused, never sent to the devices above 0x57.
+uint32_t eerom_bus_capacity(const eerom_bus_t *bus);
 
-// How long a write cycle may take before eerom gives up (parts need 5 ms at most).
-#ifndef EEROM_WRITE_TIMEOUT_MS
-#define EEROM_WRITE_TIMEOUT_MS (25)
-#endif
-// On ports without a clock (no time module) the wait is counted in ACK polls instead.
-#ifndef EEROM_WRITE_TIMEOUT_POLLS
-#define EEROM_WRITE_TIMEOUT_POLLS (1000)
-#endif
+// Read len bytes from EEPROM memory address memaddr into buf, in as few sequential
+// reads as the part allows.  Returns 0 or a negative errno (-MP_EINVAL beyond the
+// bus's capacity).  Python exceptions other than OSError raised by a duck-typed bus
+// propagate.  A duck-typed bus is handed a bytearray of its own, never `buf`: Python
+// code may keep what it is given.
+int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len);
 
 // Write len bytes at memaddr in page-sized transactions that never cross a page
 // boundary, polling for ACK after each until the part's write cycle ends (bounded).
 // Returns 0, -MP_ETIMEDOUT if the part stayed busy, -MP_EIO if it NACKed data (a
-// write-protected ST part), or another negative errno from the bus.
+// write-protected ST part), -MP_EINVAL beyond the bus's capacity, or another negative
+// errno from the bus.  `page` is a power of two.
 int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size_t len, uint16_t page);
 
 #endif // EEROM_BUS_H

@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // eerom image format v1: parsing and checking, in plain C.
 //
 // This file and its .c use no MicroPython headers so the same code is unit-tested

@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // Inflate an eerom payload with uzlib (plain C; uzlib is not MicroPython-specific).
 //
 // In a firmware with MICROPY_PY_DEFLATE, extmod/moddeflate.c already compiles uzlib's

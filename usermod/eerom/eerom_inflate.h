@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // Inflate an eerom payload into its final buffer with MicroPython's uzlib (plain C).
 //
 // Back-references are served from the output buffer itself (uzlib with no

@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // Structural check of a MicroPython ROMFS image (plain C, no recursion).
 #include <stdbool.h>
 #include <string.h>
@@ -143,7 +147,7 @@ eerom_err_t eerom_romfs_check(const uint8_t *image, size_t len) {
     size_t fs_len = fs_end - p;
 
     // ends[d] is where the directory open at depth d ends; depth 0 is the root.
-    const uint8_t *ends[EEROM_ROMFS_MAX_DEPTH + 1];
+    const uint8_t *ends[MICROPY_PY_EEROM_ROMFS_MAX_DEPTH + 1];
     size_t depth = 0;
     ends[0] = fs_end;
     for (;;) {
@@ -162,7 +166,7 @@ eerom_err_t eerom_romfs_check(const uint8_t *image, size_t len) {
         if (kind == KIND_UNUSED) {
             return EEROM_ERR_ROMFS_RECORD;
         } else if (kind == KIND_DIRECTORY) {
-            if (depth >= EEROM_ROMFS_MAX_DEPTH) {
+            if (depth >= MICROPY_PY_EEROM_ROMFS_MAX_DEPTH) {
                 return EEROM_ERR_ROMFS_DEPTH;
             }
             if ((err = get_name(&p, next)) != EEROM_OK) {

@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // Structural check of a MicroPython ROMFS image before vfs.VfsRom serves it (plain C).
 //
 // extmod/vfs_rom.c trusts the image: a record length or a data pointer that runs
@@ -10,7 +14,7 @@
 // - directory and file names are 1..255 bytes of UTF-8 without '/' or NUL and are
 //   not "." or "..";
 // - every file has a data record (verbatim, or a pointer inside the filesystem);
-// - directories nest at most EEROM_ROMFS_MAX_DEPTH deep.
+// - directories nest at most MICROPY_PY_EEROM_ROMFS_MAX_DEPTH deep.
 #ifndef EEROM_ROMFS_H
 #define EEROM_ROMFS_H
 
@@ -20,8 +24,8 @@
 
 #include "eerom_image.h"
 
-#ifndef EEROM_ROMFS_MAX_DEPTH
-#define EEROM_ROMFS_MAX_DEPTH (16)
+#ifndef MICROPY_PY_EEROM_ROMFS_MAX_DEPTH
+#define MICROPY_PY_EEROM_ROMFS_MAX_DEPTH (16)
 #endif
 #define EEROM_ROMFS_MAX_NAME (255)
 

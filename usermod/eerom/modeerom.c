@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // eerom: mount an app image from a hexpansion's I2C EEPROM as a read-only VFS.
 //
 //   info = eerom.mount(i2c, "/hexpansion_1")   # then: import hexpansion_1.app
@@ -8,11 +12,12 @@
 // buffer, checked again as a ROMFS, and served by vfs.VfsRom from that buffer so that
 // .mpy bytecode is imported in place.  Nothing is mounted unless every check passes.
 //
-// Lifetime: imported bytecode points into the buffer and the GC does not follow
-// interior pointers, so each buffer is kept alive until soft reset by listing it in
-// MP_STATE_VM(persistent_code_root_pointers), the list the runtime itself uses for
-// loaded native code and resets in mp_init().  Buffers are shared: mounting an image
-// that is already in RAM reuses it after checking the EEPROM still holds it.
+// Lifetime: imported bytecode points into the image and the GC does not follow
+// interior pointers, so every image mounted in this VM session is kept alive, through
+// the module's own root pointer, until the next soft reset, even after umount().
+// Images are shared: mounting an image whose bytes equal one already in RAM uses
+// that one, so plugging a hexpansion in and out does not pile up copies.
+
 #include <string.h>
 
 #include "py/runtime.h"
@@ -38,9 +43,8 @@
 #error "eerom needs MICROPY_VFS_ROM (1); on esp32 set it in the board's mpconfigboard.h"
 #endif
 
-#if !(MICROPY_EMIT_MACHINE_CODE && MICROPY_PERSISTENT_CODE_LOAD \
-    && (MICROPY_PERSISTENT_CODE_TRACK_FUN_DATA || MICROPY_PERSISTENT_CODE_TRACK_BSS_RODATA))
-#error "eerom keeps image buffers alive through MP_STATE_VM(persistent_code_root_pointers), which this port does not build"
+#if !MICROPY_MODULE_BUILTIN_INIT
+#error "eerom needs MICROPY_MODULE_BUILTIN_INIT (on from the EXTRA_FEATURES ROM level) to start its state per VM session"
 #endif
 
 #if !MICROPY_PY_DEFLATE
@@ -52,107 +56,72 @@
 #endif
 
 // Largest inflated image mount() accepts unless told otherwise (max_size=).
-#ifndef MICROPY_EEROM_MAX_IMAGE_SIZE
-#define MICROPY_EEROM_MAX_IMAGE_SIZE (256 * 1024)
+#ifndef MICROPY_PY_EEROM_MAX_IMAGE_SIZE
+#define MICROPY_PY_EEROM_MAX_IMAGE_SIZE (256 * 1024)
 #endif
 
 /******************************************************************************/
-// Image buffers kept alive until soft reset, shared between mounts of one image.
+// State of one VM session: created by the first `import eerom` after a (soft) reset.
 
-typedef struct _eerom_cached_t {
-    const uint8_t *data;
-    uint32_t image_size;
-    uint32_t stored_size;
-    uint32_t payload_crc;
-    uint8_t method;
-} eerom_cached_t;
+// Read-only memoryviews of every image mounted this session (each checked, each
+// distinct), kept so that code imported from them stays valid after umount().
+MP_REGISTER_ROOT_POINTER(mp_obj_t eerom_images);
+// The VfsRom objects eerom.mount() mounted: what eerom.umount() may unmount.
+MP_REGISTER_ROOT_POINTER(mp_obj_t eerom_mounts);
 
-typedef struct _eerom_cache_t {
-    mp_obj_base_t base;
-    size_t len;
-    size_t alloc;
-    eerom_cached_t *items;
-} eerom_cache_t;
+extern const mp_obj_module_t eerom_user_cmodule;
 
-static const mp_obj_type_t eerom_cache_type; // a tag: instances are never exposed
-
-MP_REGISTER_ROOT_POINTER(struct _eerom_cache_t *eerom_cache);
-
-// The cache, or NULL.  MP_STATE_VM(eerom_cache) survives a soft reset while the heap
-// does not, so it is trusted only while it is still listed in the (reset) list of
-// persistent-code roots and is of our type.
-static eerom_cache_t *cache_get(void) {
-    eerom_cache_t *cache = MP_STATE_VM(eerom_cache);
-    mp_obj_t roots = MP_STATE_VM(persistent_code_root_pointers);
-    if (cache == NULL || roots == MP_OBJ_NULL) {
-        return NULL;
+// Built-in modules are not kept in sys.modules, so the core calls __init__ on every
+// `import eerom`.  Registering the module there makes later imports find it without
+// calling __init__, until a soft reset starts a new sys.modules: so the state below
+// is created once per session.  (Root pointers outlive a soft reset while the heap
+// they point into does not; mp_init() never clears ours.)  Removing eerom from
+// sys.modules by hand starts a new state and forgets the images of the old one.
+static mp_obj_t eerom___init__(void) {
+    mp_map_elem_t *elem = mp_map_lookup(&MP_STATE_VM(mp_loaded_modules_dict).map, MP_OBJ_NEW_QSTR(MP_QSTR_eerom),
+        MP_MAP_LOOKUP_ADD_IF_NOT_FOUND);
+    if (elem->value == MP_OBJ_NULL) {
+        MP_STATE_VM(eerom_images) = mp_obj_new_list(0, NULL);
+        MP_STATE_VM(eerom_mounts) = mp_obj_new_list(0, NULL);
+        elem->value = MP_OBJ_FROM_PTR(&eerom_user_cmodule);
     }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(eerom___init___obj, eerom___init__);
+
+// Remove `item` (by identity) from a list; false if it is not there.
+static bool eerom_list_remove(mp_obj_t list_in, mp_obj_t item) {
+    mp_obj_list_t *list = MP_OBJ_TO_PTR(list_in);
+    for (size_t i = 0; i < list->len; ++i) {
+        if (list->items[i] == item) {
+            memmove(&list->items[i], &list->items[i + 1], (list->len - i - 1) * sizeof(mp_obj_t));
+            list->items[--list->len] = MP_OBJ_NULL;
+            return true;
+        }
+    }
+    return false;
+}
+
+// The kept image whose bytes equal data[0..len), or MP_OBJ_NULL.  Byte for byte, not
+// by CRC or sizes: a forged CRC must not make another image's code run.  Calls no
+// Python, so the list cannot change under it.
+static mp_obj_t eerom_find_image(const uint8_t *data, size_t len) {
     size_t n;
     mp_obj_t *items;
-    mp_obj_list_get(roots, &n, &items);
+    mp_obj_list_get(MP_STATE_VM(eerom_images), &n, &items);
     for (size_t i = 0; i < n; ++i) {
-        if (items[i] == MP_OBJ_FROM_PTR(cache) && cache->base.type == &eerom_cache_type) {
-            return cache;
+        mp_obj_array_t *view = MP_OBJ_TO_PTR(items[i]);
+        if (view->len == len && memcmp(view->items, data, len) == 0) {
+            return items[i];
         }
     }
-    return NULL;
+    return MP_OBJ_NULL;
 }
-
-static eerom_cache_t *cache_get_or_create(void) {
-    eerom_cache_t *cache = cache_get();
-    if (cache == NULL) {
-        cache = mp_obj_malloc(eerom_cache_t, &eerom_cache_type);
-        cache->len = 0;
-        cache->alloc = 0;
-        cache->items = NULL;
-        if (MP_STATE_VM(persistent_code_root_pointers) == MP_OBJ_NULL) {
-            MP_STATE_VM(persistent_code_root_pointers) = mp_obj_new_list(0, NULL);
-        }
-        mp_obj_list_append(MP_STATE_VM(persistent_code_root_pointers), MP_OBJ_FROM_PTR(cache));
-        MP_STATE_VM(eerom_cache) = cache;
-    }
-    return cache;
-}
-
-static const eerom_cached_t *cache_find(const eerom_superblock_t *sb) {
-    eerom_cache_t *cache = cache_get();
-    for (size_t i = 0; cache != NULL && i < cache->len; ++i) {
-        const eerom_cached_t *c = &cache->items[i];
-        if (c->payload_crc == sb->payload_crc && c->image_size == sb->image_size
-            && c->stored_size == sb->stored_size && c->method == sb->method) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-static void cache_add(const eerom_superblock_t *sb, const uint8_t *data) {
-    eerom_cache_t *cache = cache_get_or_create();
-    if (cache->len == cache->alloc) {
-        size_t alloc = cache->alloc + 4;
-        cache->items = m_renew(eerom_cached_t, cache->items, cache->alloc, alloc);
-        cache->alloc = alloc;
-    }
-    cache->items[cache->len++] = (eerom_cached_t) {
-        .data = data,
-        .image_size = sb->image_size,
-        .stored_size = sb->stored_size,
-        .payload_crc = sb->payload_crc,
-        .method = sb->method,
-    };
-}
-
-static void cache_drop_last(void) {
-    eerom_cache_t *cache = cache_get();
-    cache->items[--cache->len].data = NULL;
-}
-
-static MP_DEFINE_CONST_OBJ_TYPE(eerom_cache_type, MP_QSTR_eerom_cache, MP_TYPE_FLAG_NONE);
 
 /******************************************************************************/
-// Locating and reading an image
+// Locating, reading and checking an image
 
-static void read_superblock(eerom_bus_t *bus, const eerom_header_t *header, uint8_t *raw, eerom_superblock_t *sb) {
+static void eerom_read_superblock(eerom_bus_t *bus, const eerom_header_t *header, uint8_t *raw, eerom_superblock_t *sb) {
     uint8_t buf[EEROM_SB_SIZE_MAX];
     const uint8_t *p = raw + EEROM_HEADER_SIZE;
     if (header->fs_offset != EEROM_HEADER_SIZE) {
@@ -171,8 +140,9 @@ static void read_superblock(eerom_bus_t *bus, const eerom_header_t *header, uint
     eerom_check_image(err);
 }
 
-// Allocations of a load in progress, so a failure at any point can free them.  Only
-// ever changed through a pointer, so its contents survive an nlr jump.
+// Allocations of a load in progress, so that a failure at any point can free them.
+// Lives on the C stack, where the GC sees it, and is only changed through a pointer,
+// so its contents survive an nlr jump.
 typedef struct _eerom_load_t {
     uint8_t *buf;
     size_t buf_len;
@@ -180,15 +150,7 @@ typedef struct _eerom_load_t {
     size_t state_len;
 } eerom_load_t;
 
-static void *alloc_or_raise(size_t len, const char *what) {
-    void *p = m_malloc_maybe(len);
-    if (p == NULL) {
-        eerom_raise(MP_ENOMEM, "eerom: no memory for %u bytes of %s", (unsigned)len, what);
-    }
-    return p;
-}
-
-static void load_free(eerom_load_t *ld) {
+static void eerom_load_free(eerom_load_t *ld) {
     if (ld->state != NULL) {
         m_del(uint8_t, ld->state, ld->state_len);
         ld->state = NULL;
@@ -199,49 +161,46 @@ static void load_free(eerom_load_t *ld) {
     }
 }
 
-static void read_payload(eerom_bus_t *bus, const eerom_header_t *header, const eerom_superblock_t *sb, uint8_t *dest) {
-    uint32_t at = eerom_payload_offset(header, sb);
-    eerom_check_read(bus, eerom_bus_read(bus, at, dest, sb->stored_size), at, sb->stored_size);
-    eerom_check_image(eerom_crc32(0, dest, sb->stored_size) == sb->payload_crc ? EEROM_OK : EEROM_ERR_PAYLOAD_CRC);
-}
-
-// Read, check and inflate a new image into ld->buf (exactly image_size bytes on return).
-static void load_image(eerom_bus_t *bus, const eerom_header_t *header, const eerom_superblock_t *sb, eerom_load_t *ld) {
+// Read the payload and check its CRC, then inflate it: ld->buf holds the image in
+// its first image_size bytes.  The bus may call into Python during the read (a
+// duck-typed I2C object); nothing here holds a pointer into shared state across it.
+static void eerom_load(eerom_bus_t *bus, const eerom_header_t *header, const eerom_superblock_t *sb, eerom_load_t *ld) {
+    // image_size <= max_size and stored_size <= the part's size (both checked by
+    // eerom_image_check_bounds()), so the sum below cannot wrap a 32-bit size_t.
     size_t image = sb->image_size;
     size_t stored = sb->stored_size;
-    if (sb->method == EEROM_METHOD_STORED) {
-        ld->buf_len = image;
-        ld->buf = alloc_or_raise(image, "image");
-        read_payload(bus, header, sb, ld->buf);
-    } else {
-        // [0, image) output, [image] guard byte, then the compressed payload: one
-        // allocation, no window, and the input never overlaps the output.
-        ld->buf_len = image + 1 + stored;
-        ld->buf = alloc_or_raise(ld->buf_len, "image");
-        read_payload(bus, header, sb, ld->buf + image + 1);
+    uint32_t at = eerom_payload_offset(header, sb);
+    // Deflate: [0, image) output, [image] guard byte, then the compressed payload, in
+    // one allocation: no window, and the input never overlaps the output.
+    size_t in_at = sb->method == EEROM_METHOD_STORED ? 0 : image + 1;
+    ld->buf_len = in_at + stored;
+    ld->buf = m_new(uint8_t, ld->buf_len);
+    eerom_check_read(bus, eerom_bus_read(bus, at, ld->buf + in_at, stored), at, stored);
+    eerom_check_image(eerom_crc32(0, ld->buf + in_at, stored) == sb->payload_crc ? EEROM_OK : EEROM_ERR_PAYLOAD_CRC);
+    if (sb->method != EEROM_METHOD_STORED) {
         ld->state_len = eerom_inflate_state_size();
-        ld->state = alloc_or_raise(ld->state_len, "inflate state");
-        eerom_check_image(eerom_inflate(ld->state, ld->buf, image, ld->buf + image + 1, stored));
+        ld->state = m_new(uint8_t, ld->state_len);
+        eerom_check_image(eerom_inflate(ld->state, ld->buf, image, ld->buf + in_at, stored));
         m_del(uint8_t, ld->state, ld->state_len);
         ld->state = NULL;
     }
+}
+
+// Keep a freshly loaded image: check its structure, give back the payload's bytes
+// and add a read-only view of it to this session's images.
+static mp_obj_t eerom_keep(eerom_load_t *ld, size_t image) {
     eerom_check_image(eerom_romfs_check(ld->buf, image));
     if (ld->buf_len > image) {
-        // Give the payload's bytes back; shrinking a GC block never moves it.
+        // Shrinking a GC block never moves it.
         uint8_t *shrunk = m_renew_maybe(uint8_t, ld->buf, ld->buf_len, image, false);
         if (shrunk != NULL) {
             ld->buf = shrunk;
             ld->buf_len = image;
         }
     }
-}
-
-// An image already in RAM: check the EEPROM still holds it (payload CRC) and reuse it.
-static void verify_cached(eerom_bus_t *bus, const eerom_header_t *header, const eerom_superblock_t *sb, eerom_load_t *ld) {
-    ld->buf_len = sb->stored_size;
-    ld->buf = alloc_or_raise(ld->buf_len, "payload");
-    read_payload(bus, header, sb, ld->buf);
-    load_free(ld);
+    mp_obj_t view = mp_obj_new_memoryview('B', image, ld->buf); // read-only
+    mp_obj_list_append(MP_STATE_VM(eerom_images), view);
+    return view;
 }
 
 /******************************************************************************/
@@ -257,13 +216,9 @@ static const qstr eerom_header_fields[] = {
     MP_QSTR_fs_offset, MP_QSTR_page_size, MP_QSTR_total_size, MP_QSTR_addr, MP_QSTR_addrsize,
 };
 
-static mp_obj_t new_str(const char *s) {
-    return mp_obj_new_str(s, strlen(s));
-}
-
 // The header's friendly name as a str; bytes that are not UTF-8 become '?' (a str
 // built from them would raise, and the badge decodes it leniently too).
-static mp_obj_t new_name(const char *s) {
+static mp_obj_t eerom_new_name(const char *s) {
     size_t n = strlen(s);
     if (eerom_is_utf8((const uint8_t *)s, n)) {
         return mp_obj_new_str(s, n);
@@ -275,21 +230,32 @@ static mp_obj_t new_name(const char *s) {
     return mp_obj_new_str(clean, n);
 }
 
-enum { ARG_addr, ARG_addrsize, ARG_max_size };
+// max_size=: a positive int; above 2**32 - 1 it limits nothing (no image is larger).
+static uint32_t eerom_get_max_size(mp_obj_t arg) {
+    if (mp_obj_is_int(arg) && eerom_int_exceeds(arg, UINT32_MAX)) {
+        return UINT32_MAX;
+    }
+    uint32_t max = eerom_get_uint(arg, UINT32_MAX, MP_QSTR_max_size);
+    if (max == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("eerom: max_size must be positive"));
+    }
+    return max;
+}
 
 static mp_obj_t eerom_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_addr, ARG_addrsize, ARG_max_size };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_addr, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_addrsize, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_max_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = MICROPY_EEROM_MAX_IMAGE_SIZE} },
+        { MP_QSTR_max_size, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(MICROPY_PY_EEROM_MAX_IMAGE_SIZE)} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_obj_t mount_point = pos_args[1];
-    mp_obj_str_get_str(mount_point); // TypeError now rather than after the bus work
-    if (args[ARG_max_size].u_int <= 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("eerom: max_size must be positive"));
+    if (!mp_obj_is_str_or_bytes(mount_point)) { // TypeError now rather than after the bus work
+        mp_raise_TypeError(MP_ERROR_TEXT("eerom: the mount point must be a str"));
     }
+    uint32_t max_size = eerom_get_max_size(args[ARG_max_size].u_obj);
 
     eerom_bus_t bus;
     eerom_open(&bus, pos_args[0], args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
@@ -297,60 +263,74 @@ static mp_obj_t eerom_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *k
     eerom_header_t header;
     eerom_read_header(&bus, raw, &header);
     eerom_superblock_t sb;
-    read_superblock(&bus, &header, raw, &sb);
-    eerom_check_image(eerom_image_check_bounds(&header, &sb, args[ARG_max_size].u_int));
+    eerom_read_superblock(&bus, &header, raw, &sb);
+    eerom_check_image(eerom_image_check_bounds(&header, &sb, max_size));
 
     eerom_load_t ld = {NULL, 0, NULL, 0};
-    const eerom_cached_t *cached = cache_find(&sb);
-    mp_obj_t info;
+    mp_obj_t view = MP_OBJ_NULL; // the image served, once chosen
+    mp_obj_t vfs = MP_OBJ_NULL;
+    bool reused = false;
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
-        const uint8_t *data;
-        if (cached != NULL) {
-            verify_cached(&bus, &header, &sb, &ld);
-            data = cached->data;
+        eerom_load(&bus, &header, &sb, &ld);
+        // From here to the mount nothing calls into Python.
+        view = eerom_find_image(ld.buf, sb.image_size);
+        reused = view != MP_OBJ_NULL;
+        if (reused) {
+            eerom_load_free(&ld);
         } else {
-            load_image(&bus, &header, &sb, &ld);
-            data = ld.buf;
-            cache_add(&sb, data);
+            view = eerom_keep(&ld, sb.image_size);
         }
-        // Everything that can fail happens before the mount, so a raised mount()
+        vfs = MP_OBJ_TYPE_GET_SLOT(&mp_type_vfs_rom, make_new)(&mp_type_vfs_rom, 1, 0, &view);
+        mp_obj_list_append(MP_STATE_VM(eerom_mounts), vfs);
+        mp_obj_t mount_args[2] = {vfs, mount_point};
+        // Everything that can fail happens before this, or in it: a raised mount()
         // never leaves anything mounted.
-        mp_obj_t items[MP_ARRAY_SIZE(eerom_mount_info_fields)] = {
-            new_name(header.name),
-            MP_OBJ_NEW_SMALL_INT(header.vid),
-            MP_OBJ_NEW_SMALL_INT(header.pid),
-            MP_OBJ_NEW_SMALL_INT(header.unique_id),
-            MP_OBJ_NEW_SMALL_INT(bus.addr),
-            MP_OBJ_NEW_SMALL_INT(bus.addrsize),
-            mp_obj_new_int_from_uint(sb.image_size),
-            mp_obj_new_int_from_uint(sb.stored_size),
-            mp_obj_new_int_from_uint(bus.transactions),
-            mp_obj_new_int_from_uint(bus.bytes_read),
-            mp_obj_new_bool(cached != NULL),
-        };
-        info = mp_obj_new_attrtuple(eerom_mount_info_fields, MP_ARRAY_SIZE(items), items);
-        mp_obj_t mv = mp_obj_new_memoryview('B', sb.image_size, (void *)data); // read-only view
-        mp_obj_t mount_args[2] = {
-            MP_OBJ_TYPE_GET_SLOT(&mp_type_vfs_rom, make_new)(&mp_type_vfs_rom, 1, 0, &mv),
-            mount_point,
-        };
         mp_vfs_mount(2, mount_args, (mp_map_t *)&mp_const_empty_map);
         nlr_pop();
     } else {
-        if (cached == NULL && ld.buf != NULL && cache_find(&sb) != NULL) {
-            cache_drop_last(); // added, then the mount itself failed
+        if (vfs != MP_OBJ_NULL) {
+            eerom_list_remove(MP_STATE_VM(eerom_mounts), vfs);
         }
-        load_free(&ld);
+        if (!reused && view != MP_OBJ_NULL) {
+            eerom_list_remove(MP_STATE_VM(eerom_images), view); // kept, then not mounted
+        }
+        eerom_load_free(&ld);
         nlr_jump(nlr.ret_val);
     }
-    return info;
+    mp_obj_t items[MP_ARRAY_SIZE(eerom_mount_info_fields)] = {
+        eerom_new_name(header.name),
+        MP_OBJ_NEW_SMALL_INT(header.vid),
+        MP_OBJ_NEW_SMALL_INT(header.pid),
+        MP_OBJ_NEW_SMALL_INT(header.unique_id),
+        MP_OBJ_NEW_SMALL_INT(bus.addr),
+        MP_OBJ_NEW_SMALL_INT(bus.addrsize),
+        mp_obj_new_int_from_uint(sb.image_size),
+        mp_obj_new_int_from_uint(sb.stored_size),
+        mp_obj_new_int_from_uint(bus.transactions),
+        mp_obj_new_int_from_uint(bus.bytes_read),
+        mp_obj_new_bool(reused),
+    };
+    return mp_obj_new_attrtuple(eerom_mount_info_fields, MP_ARRAY_SIZE(items), items);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(eerom_mount_obj, 2, eerom_mount);
 
+// Unmount what eerom.mount() mounted at `mount_point` (a str or bytes, as mount()
+// takes); anything else there is left alone.  The image stays in RAM: bytecode
+// imported from it may still run.
 static mp_obj_t eerom_umount(mp_obj_t mount_point) {
-    // The image stays in RAM: bytecode imported from it may still run.
-    return mp_vfs_umount(mount_point);
+    size_t len;
+    const char *path = mp_obj_str_get_data(mount_point, &len);
+    for (mp_vfs_mount_t *m = MP_STATE_VM(vfs_mount_table); m != NULL; m = m->next) {
+        if (m->len == len && memcmp(m->str, path, len) == 0) {
+            mp_obj_t vfs = m->obj;
+            if (!eerom_list_remove(MP_STATE_VM(eerom_mounts), vfs)) {
+                eerom_raise(MP_EINVAL, MP_ERROR_TEXT("eerom: %s was not mounted by eerom: use vfs.umount()"), path);
+            }
+            return mp_vfs_umount(vfs);
+        }
+    }
+    eerom_raise(MP_EINVAL, MP_ERROR_TEXT("eerom: nothing is mounted at %s"), path);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(eerom_umount_obj, eerom_umount);
 
@@ -363,6 +343,7 @@ static mp_obj_t eerom_detect(mp_obj_t i2c) {
 static MP_DEFINE_CONST_FUN_OBJ_1(eerom_detect_obj, eerom_detect);
 
 static mp_obj_t eerom_header(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_addr, ARG_addrsize };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_addr, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_addrsize, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
@@ -375,11 +356,11 @@ static mp_obj_t eerom_header(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
     eerom_header_t h;
     eerom_read_header(&bus, raw, &h);
     mp_obj_t items[MP_ARRAY_SIZE(eerom_header_fields)] = {
-        new_name(h.name),
+        eerom_new_name(h.name),
         MP_OBJ_NEW_SMALL_INT(h.vid),
         MP_OBJ_NEW_SMALL_INT(h.pid),
         MP_OBJ_NEW_SMALL_INT(h.unique_id),
-        new_str(h.manifest_version),
+        mp_obj_new_str_from_cstr(h.manifest_version),
         MP_OBJ_NEW_SMALL_INT(h.fs_offset),
         MP_OBJ_NEW_SMALL_INT(h.page_size),
         mp_obj_new_int_from_uint(h.total_size),
@@ -397,6 +378,7 @@ MP_DECLARE_CONST_FUN_OBJ_KW(eerom_page_digests_obj);
 
 static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_eerom) },
+    { MP_ROM_QSTR(MP_QSTR___init__), MP_ROM_PTR(&eerom___init___obj) },
     { MP_ROM_QSTR(MP_QSTR_mount), MP_ROM_PTR(&eerom_mount_obj) },
     { MP_ROM_QSTR(MP_QSTR_umount), MP_ROM_PTR(&eerom_umount_obj) },
     { MP_ROM_QSTR(MP_QSTR_detect), MP_ROM_PTR(&eerom_detect_obj) },
@@ -406,7 +388,7 @@ static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&eerom_write_obj) },
     { MP_ROM_QSTR(MP_QSTR_page_digests), MP_ROM_PTR(&eerom_page_digests_obj) },
     { MP_ROM_QSTR(MP_QSTR_FORMAT_VERSION), MP_ROM_INT(EEROM_SB_VERSION) },
-    { MP_ROM_QSTR(MP_QSTR_MAX_IMAGE_SIZE), MP_ROM_INT(MICROPY_EEROM_MAX_IMAGE_SIZE) },
+    { MP_ROM_QSTR(MP_QSTR_MAX_IMAGE_SIZE), MP_ROM_INT(MICROPY_PY_EEROM_MAX_IMAGE_SIZE) },
     // errno of a damaged or malformed image (MicroPython's errno module lacks it)
     { MP_ROM_QSTR(MP_QSTR_ENOEXEC), MP_ROM_INT(MP_ENOEXEC) },
 };

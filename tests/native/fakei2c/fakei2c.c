@@ -1,3 +1,7 @@
+// This file is part of eerom.
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 the eerom authors (see LICENSE)
+//
 // Test-only native I2C bus with a RAM-backed EEPROM, for firmware that has no I2C
 // hardware (the unix and qemu ports).  Compiled only into test builds.
 //
