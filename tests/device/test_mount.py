@@ -169,9 +169,9 @@ report(rom=rom_growth, file=file_growth, rom_total=rom_total, file_total=m2.big.
           % (device.kind, len(mpy), r["rom"], r["file"]))
 
 
-def test_imported_code_outlives_umount_and_gc(device, big_app):
-    _, build = big_app
-    r = device.run1(SETUP + """
+# Code imported from an image keeps running after umount(), module clean-up and heap
+# churn (test_lifetime.py runs this on a build without native code too).
+OUTLIVES = """
 eerom.mount(new_bus(), "/hexpansion_1")
 total = __import__("hexpansion_1.app").app.__app_export__
 first = total()
@@ -191,7 +191,12 @@ for round in range(10):
     del junk
     gc.collect()
 report(first=first, again=total(), mounts=mounted())
-""", build.image.to_bytes(), "m24128")
+"""
+
+
+def test_imported_code_outlives_umount_and_gc(device, big_app):
+    _, build = big_app
+    r = device.run1(SETUP + OUTLIVES, build.image.to_bytes(), "m24128")
     assert r["first"] == r["again"] == expected_total()
     assert "/hexpansion_1" not in r["mounts"]
 

@@ -132,7 +132,10 @@ build_unix unix-test "$testmods" CFLAGS_EXTRA=-Wno-sign-compare STRIP=true  # sy
 sanitize="-fsanitize=address,undefined -fno-sanitize=nonnull-attribute --param asan-use-after-return=0"
 build_unix unix-asan "$testmods" CFLAGS_EXTRA="-Wno-sign-compare -fno-omit-frame-pointer $sanitize" \
     LDFLAGS_EXTRA="$sanitize" STRIP=true
-log "ready: $BUILD/unix/micropython, $BUILD/unix-test/micropython, $BUILD/unix-asan/micropython"
+# The product module in a port without native code and with terse errors
+# (tests/native/unix-lean): eerom's own image lifetime and error texts.
+build_unix unix-lean "$here/usermod" VARIANT_DIR="$here/tests/native/unix-lean"
+log "ready: $BUILD/unix/micropython, $BUILD/unix-test/micropython, $BUILD/unix-asan/micropython, $BUILD/unix-lean/micropython"
 
 [ "$what" = unix ] && exit 0
 
