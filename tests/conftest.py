@@ -82,9 +82,3 @@ def pytest_sessionfinish(session, exitstatus):
 def device(request):
     """A device test runs on both targets."""
     return Device(_target(request.param))
-
-
-@pytest.fixture
-def unix_device():
-    """For tests that need the unix port's filesystem."""
-    return Device(_target("unix"))

@@ -1,8 +1,8 @@
 """The badge's pure-Python path to a LittleFS hexpansion, rewritten for comparison.
 
 Runs under MicroPython.  It behaves as badge-2024-software's EEPROM driver and
-partition do (Peter Hinch's eeprom_i2c + EEPROMPartition, per the project's FACTS
-1.2): blocks of 64 bytes below 8 KiB and 512 bytes from 8 KiB up, starting at the
+partition do (Peter Hinch's eeprom_i2c + EEPROMPartition: badge-2024-software's
+modules/lib/eeprom_i2c.py, modules/eeprom_partition.py, modules/system/hexpansion/util.py): blocks of 64 bytes below 8 KiB and 512 bytes from 8 KiB up, starting at the
 header's fs_offset; reads split at page boundaries, one I2C transaction per page and
 a new buffer per read; writes per page, each followed by ACK polling with 1 ms
 sleeps.  Used by the tests (an eerom image must not confuse it) and the benchmarks
