@@ -37,6 +37,10 @@ log = []
 loader = hexpansion_loader.HexpansionLoader(i2c_for_port=buses.__getitem__,
                                             config_for_port=config_for_port, log=log.append)
 out = {}
+# A distinctive cwd (the root of another mounted image): the loader must give it back.
+eerom.mount(eeprom_sim.Bus(E.part("m24c16", data=good)), "/cwd_here")
+os.chdir("/cwd_here")
+out["cwd_before"] = os.getcwd()
 buses[1].log = []  # what the flow reads from an eerom hexpansion
 for port in range(1, 7):
     h = loader.insert(port)
@@ -55,6 +59,8 @@ out["after_modules"] = sorted(m for m in sys.modules if m.startswith("hexpansion
 h = loader.insert(1)  # plugged in again
 out["again"] = [h.kind, h.info.reused, h.app.describe()]
 out["log"] = log
+os.chdir("/")
+eerom.umount("/cwd_here")
 report(**out)
 """
 
@@ -72,7 +78,7 @@ def test_loader_runs_the_badge_flow(device):
     assert r["lfs_greeting"] == "HELLO FROM LITTLEFS!"
     assert r["mounted"] == ["/hexpansion_1", "/hexpansion_2", "/hexpansion_6"]
     assert "hexpansion_1.app" in r["modules"] and "hexpansion_2.util" in r["modules"]
-    assert r["cwd"] != "" or device.kind == "qemu"  # the loader restores the cwd
+    assert r["cwd_before"] == "/cwd_here" and r["cwd"] == r["cwd_before"]  # the loader restores the cwd
     assert r["deinit"] is True
     assert r["after_mounted"] == [] and r["after_modules"] == []
     assert r["again"] == ["eerom", True, "Hello from an EEPROM! (hexpansion port 1)"]

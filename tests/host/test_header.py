@@ -3,7 +3,8 @@ import pytest
 from eerom.errors import ImageError, UsageError
 from eerom.header import Header, checksum
 
-# FACTS.md 1.1: the badge documentation's example and real hexpansions.
+# docs/SPEC.md section 3: the example in the badge documentation (emfcamp/badge-2024-documentation
+# docs/hexpansions/eeprom.md) and headers of real hexpansions.
 VECTORS = [
     ("5448455832303234400040000000010055f0010002004558414d504c450000eb",
      (b"2024", 64, 64, 65536, 0xF055, 0x0001, 2, "EXAMPLE")),
@@ -72,8 +73,20 @@ def test_name_too_long_is_an_error_not_a_silent_cut():
     assert "9" in str(e.value)
 
 
-def test_geometry_problems():
-    assert Header(1, 2, fs_offset=16, page_size=16).problems()
-    assert Header(1, 2, fs_offset=48, page_size=32).problems()
-    assert Header(1, 2, fs_offset=32, page_size=24).problems()
-    assert Header(1, 2, fs_offset=32, page_size=16, total_size=32).problems()
+def test_name_that_is_not_utf8_is_a_usage_error():
+    with pytest.raises(UsageError) as e:
+        Header(1, 2, b"Caf\xe9".decode("utf-8", "surrogateescape")).pack()
+    assert "UTF-8" in str(e.value)
+
+
+@pytest.mark.parametrize("fields,problem", [
+    (dict(fs_offset=16, page_size=16), "fs_offset 16 overlaps the 32-byte header"),
+    (dict(fs_offset=48, page_size=32), "fs_offset 48 is not a multiple of the page size 32"),
+    (dict(fs_offset=32, page_size=24), "page size 24 is not a power of two in 8..512 "
+                                       "(the badge's EEPROM driver raises ValueError outside 16..256)"),
+    (dict(fs_offset=1024, page_size=1024, total_size=4096), "page size 1024 is not a power of two in 8..512 "
+                                       "(the badge's EEPROM driver raises ValueError outside 16..256)"),
+    (dict(fs_offset=32, page_size=16, total_size=32), "EEPROM size 32 leaves no room after fs_offset 32"),
+])
+def test_geometry_problems(fields, problem):
+    assert Header(1, 2, **fields).problems() == [problem]

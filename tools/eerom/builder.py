@@ -3,7 +3,7 @@
 import os
 
 from . import compress, mpy, romfs
-from .errors import BuildError, UsageError
+from .errors import BuildError, ImageError, UsageError
 from .fileio import read_file
 from .header import Header
 from .image import METHOD_DEFLATE, SB_SIZE_V1, Image
@@ -18,14 +18,13 @@ class BuiltFile:
         self.source_size = source_size  # bytes in the app folder
         self.data = data  # bytes stored in the ROMFS
         self.how = how  # "compiled", "kept", "data", "romfs"
-        self.marginal = None  # deflated bytes this file costs (filled by the report)
+        self.marginal = None  # deflated bytes this file costs (filled by marginal_costs)
 
 
 class Build:
-    def __init__(self, part, header, files, romfs_image, image, method_label, warnings, layout="solid"):
+    def __init__(self, part, files, romfs_image, image, method_label, warnings, layout="solid"):
         self.layout = layout
         self.part = part
-        self.header = header
         self.files = files
         self.romfs = romfs_image
         self.image = image
@@ -43,6 +42,8 @@ class Build:
 
 def is_romfs_file(path):
     """Does `path` name a ROMFS image file (as `mpremote romfs build` writes)?"""
+    if not os.path.isfile(path):  # a pipe would block the read below
+        return False
     try:
         with open(path, "rb") as f:
             return f.read(3) == romfs.HEADER
@@ -60,7 +61,10 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
     tree, files, warnings = {}, [], []
     binary = None if keep_py else (mpy_cross or mpy.default_mpy_cross())
 
-    def visit(folder, rel, node):
+    def visit(folder, rel, node, depth):
+        if depth > romfs.MAX_DEPTH:
+            raise UsageError("%s is %d folders deep; the badge reads at most %d" % (rel, depth, romfs.MAX_DEPTH),
+                             hint="flatten the app's folders, or remove a link that loops back to a parent")
         try:
             names = sorted(os.listdir(folder))
         except OSError as e:
@@ -75,19 +79,27 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
                                  hint="remove it from the app folder")
             if os.path.isdir(full):
                 sub = {}
-                visit(full, inner + "/", sub)
+                visit(full, inner + "/", sub, depth + 1)
                 node[name] = sub
                 continue
             data = read_file(full)
             if name.endswith(".py") and not keep_py:
                 target = name[:-3] + ".mpy"
-                if target in names:
+                if os.path.isdir(os.path.join(folder, target)):
+                    raise UsageError("%s compiles to %s, but %s/ is a folder" % (inner, rel + target, rel + target),
+                                     hint="rename the folder %s/, or pass --keep-py to store %s as source"
+                                          % (rel + target, inner))
+                if len(target.encode("utf-8", "surrogateescape")) > romfs.MAX_NAME:
+                    raise UsageError("%s: its .mpy name would be longer than the %d bytes of a ROMFS name"
+                                     % (inner, romfs.MAX_NAME),
+                                     hint="shorten the file name, or pass --keep-py to store the source")
+                if os.path.isfile(os.path.join(folder, target)):
                     warnings.append("%s and %s both exist: using the compiled %s"
                                     % (inner, rel + target, inner))
                 node[target] = mpy.compile_source(data, inner, binary, opt)
                 files.append(BuiltFile(rel + target, len(data), node[target], "compiled"))
             elif name.endswith(".mpy"):
-                if name[:-4] + ".py" in names and not keep_py:
+                if os.path.isfile(full[:-4] + ".py") and not keep_py:
                     continue  # replaced by the compiled source above
                 ok, text = mpy.describe(data)
                 if not ok:
@@ -100,7 +112,7 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
                 node[name] = data
                 files.append(BuiltFile(inner, len(data), data, "kept" if name.endswith(".py") else "data"))
 
-    visit(appdir, "", tree)
+    visit(appdir, "", tree, 0)
     if not files:
         raise UsageError("%s holds no files" % appdir, hint="an app folder holds at least app.py")
     if not ({"app.py", "app.mpy"} & set(tree)):
@@ -124,7 +136,11 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
         raise UsageError("unknown layout %r" % layout, hint="use %s" % ", ".join(LAYOUTS))
     if is_romfs_file(source):
         romfs_image = _trim_romfs(read_file(source))
-        root = romfs.check(romfs_image)
+        try:
+            root = romfs.check(romfs_image)
+        except ImageError as e:
+            raise UsageError("%s: %s" % (source, e.message),
+                             hint="make it again with `mpremote romfs build`, or give the app folder") from None
         files = [BuiltFile(path, len(f.data), f.data, "romfs") for path, f in romfs.walk_files(root)]
         warnings = []
         tree = _tree_of(files)
@@ -140,7 +156,7 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
             break
     # Self-check: what we wrote must read back through the full checker.
     Image.from_bytes(image.to_bytes(), max_image_size=max(len(image_bytes), 1), check_part_size=False)
-    return Build(part, header, files, image_bytes, image, label, warnings, chosen)
+    return Build(part, files, image_bytes, image, label, warnings, chosen)
 
 
 def _encode(tree, romfs_image, part, layout, effort):
@@ -163,9 +179,9 @@ def _trim_romfs(raw):
 
 
 def marginal_costs(build, effort="best"):
-    """For each file, how many payload bytes the image would lose without it.
+    """For each file, how many bytes the solid payload would lose without it.
 
-    Uses the build's encoder choice for up to 16 files (so a one-file app's cost is its
+    Uses the build's effort for up to 16 files (so a one-file app's cost is its solid
     payload), zlib -9 beyond that to keep the report quick."""
     if len(build.files) > 16:
         effort = "fast"
@@ -197,7 +213,8 @@ def parse_int(text, what, bits=16):
     except (TypeError, ValueError):
         raise UsageError("%s %r is not a number" % (what, text), hint="use decimal or 0x-prefixed hex") from None
     if not 0 <= value < 1 << bits:
-        raise UsageError("%s %s does not fit in %d bits" % (what, text, bits))
+        raise UsageError("%s %s is out of range 0 .. 0x%X" % (what, text, (1 << bits) - 1),
+                         hint="the header holds it in %d bits" % bits)
     return value
 
 

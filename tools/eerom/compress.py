@@ -18,8 +18,6 @@ except ImportError:  # zopfli is a dependency, but keep working without it
 from . import romfs
 from .image import METHOD_DEFLATE, METHOD_STORED
 
-EFFORTS = ("fast", "best")
-
 
 def zlib_raw(data, level=9, strategy=zlib.Z_DEFAULT_STRATEGY):
     c = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)

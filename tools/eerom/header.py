@@ -45,7 +45,11 @@ class Header:
         return cls(vid, pid, name, unique_id, part.fs_offset, part.page, part.size, manifest_version)
 
     def name_bytes(self):
-        raw = self.name.encode("utf-8")
+        try:
+            raw = self.name.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8, passed on by os.fsdecode
+            raise UsageError("the friendly name (--name) is not UTF-8 text",
+                             hint="give --name in UTF-8, the encoding the badge shows it in") from None
         if len(raw) > NAME_SIZE:
             raise UsageError(
                 "friendly name %r is %d bytes in UTF-8; the header holds %d"

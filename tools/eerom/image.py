@@ -135,10 +135,6 @@ class Image:
         """Bytes of EEPROM the image occupies, from offset 0."""
         return self.header.fs_offset + self.superblock.sb_size + self.superblock.stored_size
 
-    @property
-    def payload_offset(self):
-        return self.header.fs_offset + self.superblock.sb_size
-
     def to_bytes(self):
         head = self.header.pack()
         fill = bytes([FILL]) * (self.header.fs_offset - HEADER_SIZE)

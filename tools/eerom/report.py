@@ -68,7 +68,7 @@ def not_fitting_hint(build):
 
 def inspect_report(data, image=None, error=None, header=None, superblock=None, device=None):
     """Describe an image.  `image` is a fully checked Image, or None with the error;
-    `device` is (mount info, files) when a board's eerom module checked it."""
+    `device` is (link.MountInfo, files) when a board's eerom module checked it."""
     lines = []
     h = image.header if image is not None else header
     if h is not None:
@@ -91,7 +91,8 @@ def inspect_report(data, image=None, error=None, header=None, superblock=None, d
         return "\n".join(lines)
     if device is not None:
         info, files = device
-        lines.append("check: OK on the board: eerom mounted it (%d B stored, %d B inflated)" % (info[7], info[6]))
+        lines.append("check: OK on the board: eerom mounted it (%d B stored, %d B inflated)"
+                     % (info.stored_size, info.image_size))
         lines.append("files: " + ", ".join(files))
         return "\n".join(lines)
     lines.append("check: OK (header checksum, superblock CRC, payload CRC, inflate, ROMFS structure)")

@@ -89,8 +89,10 @@ def _name(data, pos, end):
 def check(image):
     """Check a ROMFS image; return its root Dir.  Raise ImageError naming the problem."""
     data = memoryview(bytes(image))
-    if len(data) < MIN_SIZE or bytes(data[:3]) != HEADER:
-        raise _bad("magic", "image does not start with d2 cd 31 (found %s)" % bytes(data[:3]).hex())
+    if len(data) < MIN_SIZE:
+        raise _bad("magic", "image is %d bytes, shorter than the smallest ROMFS (%d bytes)" % (len(data), MIN_SIZE))
+    if bytes(data[:3]) != HEADER:
+        raise _bad("magic", "image does not start with d2 cd 31 (found %s)" % bytes(data[:3]).hex(" "))
     kind, fs_start, fs_end = _record(data, 0, len(data))
     assert kind == KIND_FILESYSTEM
     if fs_end != len(data):
