@@ -9,7 +9,7 @@ apps, side by side:
 - eerom paged / eerom solid: `eerom flash` of an image in each layout;
 - full rewrite: every page of the (solid) image written, no comparison;
 - mpremote fs cp: the badge's route: LittleFS on the EEPROM, mounted through the
-  badge's pure-Python driver (tools/eerom/badge_lfs.py), the app's source files
+  badge's pure-Python driver (tools/eerom_testkit/badge_lfs.py), the app's source files
   copied with mpremote's own `fs cp` code (skipping files whose SHA-256 matches, as
   `mpremote cp` does).
 

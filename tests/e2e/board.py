@@ -40,7 +40,9 @@ class QemuBoard:
             t.close()
 
     def attach(self, part, bus=1, data=None, **kw):
-        p = get_part(part)
+        """A new EEPROM on `bus`: a part name from eerom.parts, or a Part; keyword
+        arguments go to fakei2c.attach (write_protect, busy_polls, ...)."""
+        p = get_part(part) if isinstance(part, str) else part
         extra = "".join(", %s=%r" % kv for kv in kw.items())
         self.exec("import machine, fakei2c\nfakei2c.attach(machine.I2C(%d), %s, size=%d, page=%d, addrsize=%d%s)"
                   % (bus, "None" if data is None else repr(bytes(data)), p.size, p.page, p.addrsize, extra))

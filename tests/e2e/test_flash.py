@@ -15,9 +15,13 @@ import pytest
 from board import QemuBoard
 from conftest import EXAMPLE_APP, build_image, qemu_firmware
 
-from eerom import flash
+from eerom import builder, flash, planner
+from eerom.errors import DeviceError
+from eerom.link import digest
+from eerom.parts import custom_part, get_part
 from eerom.progress import Progress
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 EEROM = [sys.executable, "-m", "eerom"]
 
 
@@ -95,59 +99,94 @@ def test_reflashing_writes_only_what_changed(board, tmp_path):
     assert board.mount_and_run() == ("ok", "Hello again, from the same EEPROM (hexpansion port ?)")
 
 
+class Cut(Exception):
+    """The tests' interruption, raised from the link as Ctrl-C or a pulled cable would be."""
+
+
+def count_writes(s, cut_at=None):
+    """Count the session's writes to the board; raise Cut instead of write number
+    `cut_at` (counting from 1).  Returns the counter, a list of one int."""
+    write = s.link.write
+    count = [0]
+
+    def counting(*args, **kw):
+        if count[0] + 1 == cut_at:
+            raise Cut()
+        count[0] += 1
+        return write(*args, **kw)
+
+    s.link.write = counting
+    return count
+
+
 def test_every_interruption_is_refused_then_completed(board, tmp_path):
-    """Cut the flash after k writes, for every k: the badge refuses what is there,
-    and running flash again completes and verifies it."""
+    """Cut the flash before its k-th write, for every k: the badge refuses what is
+    there, and running flash again completes and verifies it."""
     old = build_image(app_copy(tmp_path / "old", "the old app"), "m24c16", name="Old")
     new = build_image(app_copy(tmp_path / "new", "the new app, which is longer than the old"), "m24c16",
                       name="New")
     board.attach("m24c16", data=old.image.to_bytes())
     s = session(board)
     try:
-        steps = len(flash.planner.plan(new.image.to_bytes(), 16, range(len(flash.planner.pieces(
-            new.image.size, 16))), 32, 24))
+        writes = count_writes(s)
+        flash.flash_image(s, new.image.to_bytes(), QUIET)
     finally:
         s.close()
-    assert steps >= 4
-    for k in range(1, steps):
+    assert writes[0] >= 4
+    for k in range(2, writes[0] + 1):
         board.attach("m24c16", data=old.image.to_bytes())
         s = session(board)
         try:
-            with pytest.raises(flash.Interrupted):
-                flash.flash_image(s, new.image.to_bytes(), QUIET, abort_after=k)
+            done = count_writes(s, cut_at=k)
+            with pytest.raises(Cut):
+                flash.flash_image(s, new.image.to_bytes(), QUIET)
+            assert done[0] == k - 1
         finally:
             s.close()
         state = board.mount_and_run()
         assert state[0] == "error", (k, state)  # neither the old image nor half of the new
         s = session(board)
         try:
-            _, result = flash.flash_image(s, new.image.to_bytes(), QUIET)
+            flash.flash_image(s, new.image.to_bytes(), QUIET)
         finally:
             s.close()
         assert board.mount_and_run() == ("ok", "the new app, which is longer than the old (hexpansion port ?)")
 
 
 def test_killed_mid_flash(board, tmp_path):
-    """A real interruption: the flash process is killed at random moments."""
+    """A real interruption: the flash process is killed (SIGKILL) while it sends a
+    write to the board, part-way through the data or just after it, at random.  The
+    EEPROM's own count of page writes proves the kill landed after the first page
+    write and before the last; the badge refuses what is there, and a rerun finishes."""
     rng = random.Random(1234)
     old = build_image(app_copy(tmp_path / "old", "the old app"), "m24c64", name="Old")
     new = build_image(app_copy(tmp_path / "new", "x" * 3000), "m24c64", name="New")
     path = tmp_path / "new.eerom"
     path.write_bytes(new.image.to_bytes())
+
+    # An uninterrupted flash of the same change, for its counts.
+    board.attach("m24c64", data=old.image.to_bytes())
+    s = session(board)
+    try:
+        writes = count_writes(s)
+        flash.flash_image(s, new.image.to_bytes(), QUIET)
+    finally:
+        s.close()
+    page_writes = board.stats()["page_writes"]
+    assert writes[0] >= 4 and page_writes > writes[0]
+
     for _ in range(3):
         board.attach("m24c64", data=old.image.to_bytes())
-        proc = subprocess.Popen(EEROM + ["flash", str(path), "--device", board.port, "--bus", "1", "-q"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.3, 1.2))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        # Refused, or the old app (killed before its first write), or the new one (after
-        # its last): never a mixture that mounts.
-        state = board.mount_and_run()
-        assert state[0] == "error" or state[1] in ("the old app (hexpansion port ?)",
-                                                   "x" * 3000 + " (hexpansion port ?)"), state
+        k, fraction = rng.randrange(2, writes[0]), rng.uniform(0, 1.3)
+        proc = subprocess.run([sys.executable, os.path.join(HERE, "kill_during_write.py"), str(k), str(fraction),
+                               "flash", str(path), "--device", board.port, "--bus", "1", "-q"],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout, proc.stderr)
+        landed = board.stats()["page_writes"]
+        assert 1 <= landed < page_writes, (k, fraction, landed, page_writes)
+        assert board.mount_and_run()[0] == "error", (k, fraction, landed)
         cli("flash", path, "--device", board.port, "--bus", 1, check=0)
-        assert board.mount_and_run()[1].startswith("xxxx")
+        assert board.mount_and_run() == ("ok", "x" * 3000 + " (hexpansion port ?)")
 
 
 def test_a_torn_page_write_is_found_and_rewritten(board, tmp_path):
@@ -198,8 +237,12 @@ def test_errors_say_what_is_wrong(board, tmp_path):
     assert "no EEPROM answers on this bus" in r.stderr
 
     board.attach("m24c16")
-    r = cli("flash", big, "--device", board.port, "--bus", 1, check=4)
-    assert "the image is %d B but the EEPROM on the bus holds 2048 B" % os.path.getsize(big) in r.stderr
+    r = cli("flash", big, "--device", board.port, "--bus", 1, check=3)
+    assert "this EEPROM holds 2048 bytes, the image needs %d: use a bigger part" % os.path.getsize(big) in r.stderr
+    board.attach("m24c64", data=build_image(EXAMPLE_APP, "m24c16").image.to_bytes())  # its header says 2 KiB
+    r = cli("flash", big, "--device", board.port, "--bus", 1, check=3)
+    assert "the EEPROM's header says it holds 2048 bytes, the image needs %d" % os.path.getsize(big) in r.stderr
+    assert "--force" in r.stderr
 
     board.attach("m24c16", write_protect="ignore")  # writes are ACKed and never stick
     r = cli("flash", small, "--device", board.port, "--bus", 1, "-q", check=4)
@@ -220,3 +263,182 @@ def test_a_board_without_machine_i2c():
         assert "this board's MicroPython has no machine.I2C" in r.stderr
     finally:
         b.stop()
+
+
+# -- an EEPROM smaller than the image ---------------------------------------------
+
+M24C32 = get_part("m24c32")  # 4 KiB, 32-byte pages, 2-byte addresses: it ignores address bit 12
+
+
+def big_app(tmp_path, n=4000):
+    """An app of about 4.8 KiB as an image: random data does not compress."""
+    app = app_copy(tmp_path, "the big app")
+    (app / "data.bin").write_bytes(random.Random(n).randbytes(n))
+    return app
+
+
+@pytest.mark.parametrize("before", ["blank", "8 KiB header"])
+@pytest.mark.parametrize("module", [True, False], ids=["module", "stock"])
+def test_an_image_bigger_than_the_part_is_refused(board, tmp_path, module, before):
+    """A 4 KiB part, blank or holding an image under a header that says 8 KiB, and an
+    image of 4.8 KiB built for 8 KiB: writes past 4 KiB would wrap onto the first
+    pages.  The flash says so before writing anything but the superblock magic, and
+    puts that back: the EEPROM holds what it held."""
+    image = build_image(big_app(tmp_path / "big"), "m24c64", name="Big").image.to_bytes()
+    assert 4096 < len(image) <= 8192
+    old = None
+    if before != "blank":
+        old = build_image(app_copy(tmp_path / "old", "the old app"), "m24c64", name="Old").image.to_bytes()
+    board.attach(M24C32, data=old)
+    memory = board.memory()
+    r = cli("flash", _write(tmp_path, image), "--device", board.port, "--bus", 1,
+            *([] if module else ["--no-module"]))
+    assert r.returncode == 3, (r.returncode, r.stdout, r.stderr)
+    assert "this EEPROM holds 4096 bytes, the image needs %d: use a bigger part" % len(image) in r.stderr
+    assert "verified" not in r.stdout
+    assert board.memory() == memory
+    if old:
+        assert board.mount_and_run() == ("ok", "the old app (hexpansion port ?)")
+
+
+def test_a_rewrite_is_verified_with_every_page_written(board, tmp_path, monkeypatch):
+    """Pages that did not take are written again; if that rewrite breaks a page that
+    had verified (as writes past the end of a smaller part do), the final check,
+    which covers every page written, finds it."""
+    image = build_image(EXAMPLE_APP, "m24c16", name="Hello").image.to_bytes()
+    last = (len(image) - 1) // 16 * 16  # the start of the image's last page
+    board.attach("m24c16")
+    board.exec("import machine, fakei2c\nfakei2c.tear(machine.I2C(1), 7)")  # the 8th page write
+    s = session(board)
+    try:
+        write, digests = s.link.write, s.link.digests
+        seen = {"writes": 0, "verifying": False, "clobbered": False}
+
+        def spying_digests(*args, **kw):
+            seen["verifying"] |= seen["writes"] > 0  # digests after writes: the verification
+            return digests(*args, **kw)
+
+        def clobbering_write(at, data, *args, **kw):
+            if seen["verifying"] and not seen["clobbered"]:  # the first rewrite breaks the last page
+                seen["clobbered"] = True
+                write(last, bytes(len(image) - last))
+            seen["writes"] += 1
+            return write(at, data, *args, **kw)
+
+        s.link.write, s.link.digests = clobbering_write, spying_digests
+        with pytest.raises(DeviceError, match="still differ after writing them twice"):
+            flash.flash_image(s, image, QUIET)
+    finally:
+        s.close()
+    assert seen["clobbered"]
+
+
+# -- page sizes ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("addrsize,page", [(16, p) for p in (8, 16, 32, 64, 128, 256, 512)] + [(8, 8), (8, 16)])
+@pytest.mark.parametrize("module", [True, False], ids=["module", "stock"])
+def test_every_page_size(board, module, addrsize, page):
+    """Every page size the spec allows (8..512), on the stock helper and the module:
+    writes split at page boundaries, reads, digests of page-aligned pieces, and a
+    whole flash that the board mounts."""
+    part = custom_part(2048 if addrsize == 8 else 8192, page, addrsize)
+    image = builder.build(EXAMPLE_APP, part, 0xCA75, 0x1337, "Pages", effort="fast").image.to_bytes()
+    board.attach(part)
+    data = bytes(random.Random(page).randbytes(3 * page + 5))
+    at = len(image) + page - 3  # unaligned, across four page boundaries
+    parts = planner.pieces(len(data) + 9, page, at - 4)
+    s = session(board, use_module=module)  # holds the board's serial port until closed
+    try:
+        _, result = flash.flash_image(s, image, QUIET)
+        whole = flash.read_all(s, part.size, QUIET)
+        s.link.write(at, data)
+        back = s.link.read(at - 2, len(data) + 4)
+        device_digests = s.link.digests(at - 4, len(data) + 9)
+        kind = s.link.digest
+    finally:
+        s.close()
+    memory = board.memory()
+    assert result.written == len(planner.pieces(len(image), page))
+    assert memory[:len(image)] == image and whole[:at] == memory[:at]
+    assert memory[at - 1:at + len(data) + 1] == b"\xff" + data + b"\xff"
+    assert back == memory[at - 2:at + len(data) + 2]
+    assert device_digests == [digest(kind, memory[p.start:p.end]) for p in parts]
+    assert board.mount_and_run()[0] == "ok"
+
+
+# -- the board's own check after flashing ------------------------------------------------
+
+def test_a_board_that_refuses_the_flashed_image_fails_the_flash(board, tmp_path):
+    """The image is written and every page reads back, but the board's eerom module
+    does not mount it (here: it inflates to more RAM than the board has): the flash
+    fails with its own message, and never says "verified"."""
+    app = app_copy(tmp_path)
+    (app / "zeros.bin").write_bytes(bytes(200_000))  # 200 KB inflated, a few hundred bytes deflated
+    image = build_image(app, "m24c64", name="Huge", effort="fast").image.to_bytes()
+    board.attach("m24c64")
+    r = cli("flash", _write(tmp_path, image), "--device", board.port, "--bus", 1)
+    assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
+    assert "verified" not in r.stdout
+    assert "every page reads back as written, but the board does not mount the image" in r.stderr
+    assert "ENOMEM" in r.stderr
+
+
+def test_a_part_that_stays_busy(board, tmp_path):
+    """A part whose write cycle never ends (it NACKs every ACK poll): the errno the
+    board raises (ETIMEDOUT, whatever its number on that port) becomes a message."""
+    image = _write(tmp_path, build_image(EXAMPLE_APP, "m24c16").image.to_bytes())
+    for module in ([], ["--no-module"]):
+        board.attach("m24c16", busy_polls=60000)
+        r = cli("flash", image, "--device", board.port, "--bus", 1, "-q", *module, check=4)
+        assert "the EEPROM stayed busy after a page write" in r.stderr, r.stderr
+
+
+# -- arguments ----------------------------------------------------------------------
+
+BAD_DEVICE_ARGS = [
+    (["--baudrate", "-1"], "--baudrate"),
+    (["--baudrate", "0"], "--baudrate"),
+    (["--addr", "0x200"], "--addr"),
+    (["--addr", "-1"], "--addr"),
+    (["--bus", "-1"], "--bus"),
+    (["--sda", "-1", "--scl", "5"], "--sda"),
+    (["--sda", "4", "--scl", "-5"], "--scl"),
+    (["--sda", "4", "--scl", "5", "--freq", "0"], "--freq"),
+    (["--sda", "4", "--scl", "5", "--freq", "-100000"], "--freq"),
+    (["--freq", "400000"], "--sda"),
+    (["--sda", "4"], "--scl"),
+    (["--soft"], "--soft"),
+    (["--addrsize", "8"], "--addrsize"),
+    (["--bus-expr", ""], "--bus-expr"),
+    (["--bus-expr", "machine.I2C(1)", "--sda", "4", "--scl", "5"], "--bus-expr"),
+    (["--device", ""], "--device"),
+]
+
+
+def _command(name, tmp_path):
+    image = tmp_path / "image.eerom"
+    if not image.exists():
+        image.write_bytes(build_image(EXAMPLE_APP, "m24c16").image.to_bytes())
+    return {"flash": ["flash", image], "verify": ["verify", image], "read": ["read", "-o", tmp_path / "dump.bin"],
+            "erase": ["erase"], "info": ["info"]}[name]
+
+
+@pytest.mark.parametrize("command", ["flash", "verify", "read", "erase", "info"])
+def test_bad_device_arguments_get_one_line(board, tmp_path, command):
+    """Each bad argument: one line saying what is wrong and what to do, exit 2, no
+    traceback, and nothing written."""
+    board.attach("m24c16")
+    for args, name in BAD_DEVICE_ARGS:
+        device = [] if "--device" in args else ["--device", board.port]
+        if not any(a in args for a in ("--bus", "--bus-expr", "--sda", "--scl", "--freq", "--soft")):
+            args = args + ["--bus", "1"]
+        r = cli(*_command(command, tmp_path), *device, *args)
+        lines = r.stderr.strip().splitlines()
+        assert (r.returncode, len(lines)) == (2, 1), (args, r.returncode, r.stderr)
+        assert lines[0].startswith("eerom: error: ") and name in lines[0], (args, lines)
+    for args in (["--size", "0"], ["--size", "-5"], ["--size", "65537"]):
+        if command in ("read", "erase"):
+            r = cli(*_command(command, tmp_path), "--device", board.port, "--bus", 1, *args)
+            lines = r.stderr.strip().splitlines()
+            assert (r.returncode, len(lines)) == (2, 1) and "--size" in lines[0], (args, r.stderr)
+    assert board.stats()["page_writes"] == 0

@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from eerom import compress, link, planner, romfs
+from eerom import builder, compress, link, planner, romfs
 from eerom.builder import collect
 from conftest import EXAMPLE_APP, build_image
 
@@ -21,7 +21,8 @@ def test_write_order_keeps_every_prefix_refusable():
     parts = planner.pieces(len(image), 16)
     steps = planner.plan(image, 16, range(len(parts)), fs_offset=32, sb_size=24, batch=64)
     phases = [s.phase for s in steps]
-    assert phases[0] == "invalidate" and steps[0].start == 32 and steps[0].data == b"\0\0\0\0"
+    assert phases[0] == "invalidate" and steps[0].start == 32 and len(steps[0].data) == 4
+    assert steps[0].data != image[32:36]  # anything but the magic
     assert phases[-1] == "commit" and steps[-1].start == 32  # the magic's page, last
     order = [planner.PHASES.index(p) for p in phases]
     assert order == sorted(order)
@@ -33,13 +34,107 @@ def test_write_order_keeps_every_prefix_refusable():
         assert s.data == image[s.start:s.start + len(s.data)]
 
 
+def _renamed(image, name):
+    """`image` with another friendly name in its header (the rest unchanged)."""
+    from eerom.header import Header
+
+    header = Header.unpack(image)
+    header.name = name
+    return header.pack() + image[32:]
+
+
+def _flash_states(old, new, page, fs_offset, sb_size):
+    """Every state an EEPROM holding `old` passes through while `new` is written as
+    planned: one page write at a time, as the board writes them (a step of several
+    pages is not atomic), from the planned steps in order."""
+    memory = bytearray(old + b"\xff" * max(0, len(new) - len(old)))
+    parts = planner.pieces(len(new), page)
+    changed = [p.index for p in parts if memory[p.start:p.end] != new[p.start:p.end]]
+    for step in planner.plan(new, page, changed, fs_offset, sb_size):
+        for piece in planner.pieces(len(step.data), page, step.start):
+            memory[piece.start:piece.end] = step.data[piece.start - step.start:piece.end - step.start]
+            yield bytes(memory)
+
+
+def _pairs():
+    from eerom.parts import custom_part
+
+    def build(app, part, **kw):
+        return builder.build(app, part, 0xCA75, 0x1337, kw.pop("name", "Test"), effort="fast", **kw).image.to_bytes()
+
+    hello = build_image(EXAMPLE_APP, "m24c16", name="Hello").image.to_bytes()
+    other = build_image(EXAMPLE_APP, "m24c16", name="Other", keep_py=True).image.to_bytes()
+    yield "blank -> image", b"\xff" * 2048, hello, 16
+    yield "image -> another", hello, other, 16
+    yield "image -> blank (erase)", hello, None, 16
+    for page in (8, 16, 32, 64, 128, 256, 512):
+        part = custom_part(8192, page)
+        yield "solid -> paged, %d B pages" % page, build(EXAMPLE_APP, part), build(EXAMPLE_APP, part, layout="paged"), page
+    # A new name whose change in the header's third 8-byte page leaves the header's
+    # XOR checksum as it was: that page alone makes a valid header, neither old nor new.
+    eight = build(EXAMPLE_APP, custom_part(2048, 8), name="ABcdef")
+    yield "rename over two header pages", eight, _renamed(eight, "@Cddef"), 8
+
+
+@pytest.mark.parametrize("what,old,new,page", list(_pairs()), ids=[p[0] for p in _pairs()])
+def test_every_state_while_flashing_is_refused_or_old_or_new(what, old, new, page):
+    """Apply the planned writes one page at a time to a copy of the EEPROM: after
+    each, the image checker refuses the bytes, or they are exactly the old image or
+    exactly the new one."""
+    from eerom.errors import ImageError
+    from eerom.image import Image
+
+    def image_bytes(data):
+        try:
+            return Image.from_bytes(data).to_bytes()
+        except ImageError:
+            return None
+
+    images = [image_bytes(old)]
+    if new is None:  # erase: the magic's page first, then the rest
+        new = b"\xff" * len(old)
+        steps = planner.plan(new, page, range(len(planner.pieces(len(new), page))), 32, magic_first=True)
+        states = []
+        memory = bytearray(old)
+        for step in steps:
+            memory[step.start:step.start + len(step.data)] = step.data
+            states.append(bytes(memory))
+    else:
+        new_image = Image.from_bytes(new)
+        images.append(image_bytes(new))
+        states = list(_flash_states(old, new, page, new_image.header.fs_offset, new_image.superblock.sb_size))
+    assert states and states[-1][:len(new)] == new
+    for n, state in enumerate(states):
+        try:
+            image = Image.from_bytes(state)
+        except ImageError:
+            continue
+        assert state[:image.size] in images, "%s: after page write %d of %d the EEPROM holds a third image" % (
+            what, n + 1, len(states))
+
+
 def test_only_changed_pieces_are_written():
     image = build_image(EXAMPLE_APP, "m24c16").image.to_bytes()
-    steps = planner.plan(image, 16, [5, 9, 10], fs_offset=32, sb_size=24)
-    assert [(s.phase, s.start, len(s.data)) for s in steps] == [("payload", 80, 16), ("payload", 144, 32)]
+    steps = planner.plan(image, 16, [5], fs_offset=32, sb_size=24)
+    assert [(s.phase, s.start, len(s.data)) for s in steps] == [("payload", 80, 16)]
     # the magic's piece changed: invalidate first, commit last
     steps = planner.plan(image, 16, [2, 7], fs_offset=32, sb_size=24)
     assert [s.phase for s in steps] == ["invalidate", "payload", "commit"]
+
+
+def test_the_magic_is_rewritten_around_any_write_that_is_not_atomic():
+    """Several pages, or any page from 1 KiB on (flash checks the part's size then):
+    invalidate first and commit last, even if the magic's piece did not change."""
+    image = build_image(EXAMPLE_APP, "m24c16").image.to_bytes()
+    steps = planner.plan(image, 16, [5, 9, 10], fs_offset=32, sb_size=24, invalidate=b"abcd")
+    assert [(s.phase, s.start, s.data) for s in steps] == [
+        ("invalidate", 32, b"abcd"), ("payload", 80, image[80:96]), ("payload", 144, image[144:176]),
+        ("commit", 32, image[32:48])]
+    big = b"\xff" * 1100
+    for changed, phases in (([63], ["payload"]), ([64], ["invalidate", "payload", "commit"]),
+                            ([0], ["header"]), ([0, 1], ["invalidate", "header", "commit"])):
+        assert [s.phase for s in planner.plan(big, 16, changed, fs_offset=32)] == phases, changed
+    assert [s.phase for s in planner.plan(big, 16, [5, 64], fs_offset=32, magic_first=True)] == ["payload"] * 2
 
 
 def test_erase_order_refuses_the_image_first():

