@@ -380,7 +380,7 @@ def test_a_board_that_refuses_the_flashed_image_fails_the_flash(board, tmp_path)
     assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
     assert "verified" not in r.stdout
     assert "every page reads back as written, but the board does not mount the image" in r.stderr
-    assert "ENOMEM" in r.stderr
+    assert "MemoryError" in r.stderr  # the module raises MemoryError when the image does not fit in RAM
 
 
 def test_a_part_that_stays_busy(board, tmp_path):
