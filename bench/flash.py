@@ -56,11 +56,11 @@ def eerom_route(board, image, rewrite_all=False):
     try:
         if rewrite_all:
             image_obj = flash.Image.from_bytes(image)
-            s.set_page(image_obj.header.page_size)
-            parts = planner.pieces(len(image), s.page)
-            steps = planner.plan(image, s.page, range(len(parts)), image_obj.header.fs_offset, 24)
+            page = image_obj.header.page_size
+            parts = planner.pieces(len(image), page)
+            steps = planner.plan(image, page, range(len(parts)), image_obj.header.fs_offset, 24)
             for step in steps:
-                s.link.write(step.start, step.data)
+                s.link.write(step.start, step.data, page)
         else:
             flash.flash_image(s, image, QUIET)
         return s.link.wire_bytes

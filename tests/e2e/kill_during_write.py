@@ -1,4 +1,5 @@
-"""`eerom ARGS...`, killed with SIGKILL while it sends its K-th write to the board.
+"""`eerom ARGS...`, killed with SIGKILL while it sends its K-th write to the board
+(counting Link.write and Link.swap calls from 1).
 
     python kill_during_write.py K FRACTION eerom-args...
 
@@ -42,17 +43,19 @@ class Killer:
 
 def main():
     k, fraction, argv = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
-    write = link.Link.write
     calls = [0]
 
-    def killing_write(self, at, data, *args, **kw):
-        calls[0] += 1
-        if calls[0] == k:
-            budget = int(fraction * len(data) * 4 / 3) if fraction < 1 else 1 << 30
-            self.transport.serial = Killer(self.transport.serial, budget)
-        return write(self, at, data, *args, **kw)
+    def killing(method):
+        def call(self, at, data, *args, **kw):
+            calls[0] += 1
+            if calls[0] == k:
+                budget = int(fraction * len(data) * 4 / 3) if fraction < 1 else 1 << 30
+                self.transport.serial = Killer(self.transport.serial, budget)
+            return method(self, at, data, *args, **kw)
+        return call
 
-    link.Link.write = killing_write
+    for name in ("write", "swap"):  # the Link's operations that write to the EEPROM
+        setattr(link.Link, name, killing(getattr(link.Link, name)))
     sys.exit(cli.main(argv))
 
 

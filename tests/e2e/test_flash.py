@@ -103,19 +103,24 @@ class Cut(Exception):
     """The tests' interruption, raised from the link as Ctrl-C or a pulled cable would be."""
 
 
+WRITES = ("write", "swap")  # the Link's operations that write to the EEPROM
+
+
 def count_writes(s, cut_at=None):
     """Count the session's writes to the board; raise Cut instead of write number
     `cut_at` (counting from 1).  Returns the counter, a list of one int."""
-    write = s.link.write
     count = [0]
 
-    def counting(*args, **kw):
-        if count[0] + 1 == cut_at:
-            raise Cut()
-        count[0] += 1
-        return write(*args, **kw)
+    def counting(method):
+        def call(*args, **kw):
+            if count[0] + 1 == cut_at:
+                raise Cut()
+            count[0] += 1
+            return method(*args, **kw)
+        return call
 
-    s.link.write = counting
+    for name in WRITES:
+        setattr(s.link, name, counting(getattr(s.link, name)))
     return count
 
 
@@ -321,7 +326,7 @@ def test_a_rewrite_is_verified_with_every_page_written(board, tmp_path, monkeypa
         def clobbering_write(at, data, *args, **kw):
             if seen["verifying"] and not seen["clobbered"]:  # the first rewrite breaks the last page
                 seen["clobbered"] = True
-                write(last, bytes(len(image) - last))
+                write(last, bytes(len(image) - last), 16)
             seen["writes"] += 1
             return write(at, data, *args, **kw)
 
@@ -351,9 +356,9 @@ def test_every_page_size(board, module, addrsize, page):
     try:
         _, result = flash.flash_image(s, image, QUIET)
         whole = flash.read_all(s, part.size, QUIET)
-        s.link.write(at, data)
+        s.link.write(at, data, page)
         back = s.link.read(at - 2, len(data) + 4)
-        device_digests = s.link.digests(at - 4, len(data) + 9)
+        device_digests = s.link.digests(at - 4, len(data) + 9, page)
         kind = s.link.digest
     finally:
         s.close()

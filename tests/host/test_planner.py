@@ -196,3 +196,40 @@ def test_auto_layout_is_paged_when_that_fits_else_solid(tmp_path):
     assert not paged.fits
     assert auto.layout == "solid" and auto.fits
     assert auto.image.to_bytes() == build_image(str(tmp_path), "m24c16", layout="solid").image.to_bytes()
+
+
+@pytest.mark.parametrize("use_module", [True, False])
+def test_the_packed_helper_is_the_helper(use_module):
+    """What the board gets: the helper without comments, blank lines or `self`, one
+    space per indentation level, and the same code (same syntax tree, self renamed)."""
+    import ast
+
+    packed = link.helper_source(use_module)
+    assert "#" not in packed and "self" not in packed and "\n\n" not in packed
+    assert max(len(l) - len(l.lstrip(" ")) for l in packed.splitlines()) <= 5  # the helpers nest 5 deep at most
+    paths = [link.HELPER] if use_module else [link.HELPER, link.HELPER_STOCK]
+    source = "".join(open(p).read() for p in paths)
+    renamed = ast.dump(ast.parse(source)).replace("'self'", "'o'")
+    assert ast.dump(ast.parse(packed)) == renamed
+    assert ("class StockEeprom(Eeprom)" in packed) != use_module
+
+
+@pytest.mark.parametrize("line,name", [
+    ("OSError: [Errno 116] ETIMEDOUT: eerom: the EEPROM stayed busy after a page write", "ETIMEDOUT"),  # newlib
+    ("OSError: [Errno 110] ETIMEDOUT", "ETIMEDOUT"),
+    ("OSError: [Errno 19] ENODEV", "ENODEV"),
+    ("OSError: 19", "ENODEV"),  # a board without the errno module: MicroPython's numbers
+    ("OSError: 110", "ETIMEDOUT"),
+    ("OSError: 5", "EIO"),
+    ("ValueError: invalid pin", None),
+    ("MemoryError: memory allocation failed", None),
+])
+def test_board_errors_are_told_apart_by_errno_name(line, name):
+    assert link.errno_name(line) == name
+
+
+def test_records_from_the_board_are_read_by_name():
+    fields = link.attrtuple("(name='Hello', vid=51829, pid=4919, unique_id=0, addr=80, addrsize=8, image_size=770, "
+                            "stored_size=581, transactions=9, bytes_read=700, reused=False)")
+    info = link.MountInfo(*(fields.get(f) for f in link.MountInfo._fields))
+    assert (info.name, info.image_size, info.stored_size, info.reused) == ("Hello", 770, 581, False)

@@ -48,9 +48,9 @@ class Session:
     def __init__(self, device, bus_expr, addr=None, addrsize=None, use_module=True, baudrate=115200,
                  page=16):
         self.link = Link(device, baudrate, use_module)
+        self.page = page  # what the EEPROM is written and digested in
         try:
-            self.page = page
-            self.addr, self.addrsize, self.first_bytes = self.link.connect(bus_expr, page, addr, addrsize)
+            self.addr, self.addrsize, self.first_bytes = self.link.connect(bus_expr, addr, addrsize)
         except DeviceError as e:
             self.link.close()
             if getattr(e, "device_message", "") and "ValueError" in e.device_message:
@@ -66,10 +66,6 @@ class Session:
         """What the bus tells about the part's size: 1-byte parts answer on 8 addresses
         of 256 bytes; 2-byte parts could be anything up to 64 KiB."""
         return 2048 if self.addrsize == 8 else 65536
-
-    def set_page(self, page):
-        self.page = page
-        self.link.set_page(page)
 
     def header(self):
         """The header the EEPROM held when the session began (None: blank or damaged)."""
@@ -96,7 +92,7 @@ class Result:
 
     def summary(self):
         enc = ", ".join("%s %d" % kv for kv in sorted(self.encodings.items())) or "none"
-        return ("%d pages: %d unchanged, %d written%s; %d bytes on the wire (encodings: %s); %.1f s"
+        return ("%d pages: %d unchanged, %d written%s; %d bytes on the wire (encodings: %s); %.2f s"
                 % (self.pages, self.skipped, self.written,
                    " (%d rewritten after verify)" % self.rewritten if self.rewritten else "",
                    self.wire_bytes, enc, self.seconds))
@@ -117,7 +113,7 @@ def _compare(session, data, parts):
     """(host digests, indices of the pieces the EEPROM does not hold) for `data` from
     offset 0: one digest request to the board."""
     host = planner.digests(data, parts, lambda b: digest(session.link.digest, b))
-    device = session.link.digests(0, len(data))
+    device = session.link.digests(0, len(data), session.page)
     return host, [i for i, (a, b) in enumerate(zip(host, device)) if a != b]
 
 
@@ -134,13 +130,13 @@ def _invalidate(session, step, length):
     """Write the invalidate step (SPEC section 9, step 1), and check that the part holds
     `length` bytes: a part of S bytes ignores the address bits from S up, so the nonce
     written at fs_offset reads back at S + fs_offset.  If it does for some S below
-    `length`, put back the 4 bytes it replaced (the EEPROM is as it was) and fail."""
+    `length`, put back the 4 bytes it replaced (the EEPROM is as it was) and fail.
+    One round trip, two if the part is too small."""
     sizes = [s for s in PART_SIZES if s < length]
-    old = session.link.read(step.start, 4) if sizes else None
-    kind = session.link.write(step.start, step.data)
-    for size, seen in zip(sizes, session.link.reads([(size + step.start, 4) for size in sizes])):
-        if seen == step.data:
-            session.link.write(step.start, old)
+    kind, old, seen = session.link.swap(step.start, step.data, session.page, [s + step.start for s in sizes])
+    for size, got in zip(sizes, seen):
+        if got == step.data:
+            session.link.write(step.start, old, session.page)
             raise FitError("this EEPROM holds %d bytes, the image needs %d: use a bigger part" % (size, length),
                            hint="or build the app for this part (eerom build --part ...)")
     return kind
@@ -151,7 +147,7 @@ def _write_steps(session, steps, result, progress, length):
         if step.phase == "invalidate":
             kind = _invalidate(session, step, length)
         else:
-            kind = session.link.write(step.start, step.data)
+            kind = session.link.write(step.start, step.data, session.page)
         result.steps += 1
         result.encodings[kind] = result.encodings.get(kind, 0) + 1
         result.written += len(step.pieces)
@@ -165,7 +161,7 @@ def _verify(session, parts, host, written, progress):
     bad = []
     for run in _runs(written):
         start, end = parts[run[0]].start, parts[run[-1]].end
-        device = session.link.digests(start, end - start)
+        device = session.link.digests(start, end - start, session.page)
         bad += [i for i, d in zip(run, device) if d != host[i]]
         progress.advance(len(run), bad=len(bad), wire="%d B" % session.link.wire_bytes)
     return bad
@@ -232,7 +228,7 @@ def flash_image(session, data, progress, force=False):
     page = image.header.page_size
     if current is not None and current.page_size < page:
         page = current.page_size  # writing in smaller pages is always safe
-    session.set_page(page)
+    session.page = page
     result = program(session, data, progress, image.header.fs_offset, image.superblock.sb_size)
     return image, result
 
@@ -252,7 +248,7 @@ def verify(session, data, progress):
     numbers]} of the pages that differ, empty when it holds the image)."""
     image = Image.from_bytes(data)
     data = image.to_bytes()
-    session.set_page(image.header.page_size)
+    session.page = image.header.page_size
     parts = planner.pieces(len(data), session.page)
     progress.begin("verify", len(parts))
     _, bad = _compare(session, data, parts)
@@ -266,7 +262,7 @@ def erase(session, size, progress):
     current = session.header()
     fs_offset = current.fs_offset if current is not None and current.fs_offset < size else None
     if current is not None:
-        session.set_page(current.page_size)
+        session.page = current.page_size
     return program(session, b"\xff" * size, progress, fs_offset, magic_first=True)
 
 

@@ -11,8 +11,10 @@ import base64
 import collections
 import errno
 import hashlib
+import io
 import os
 import re
+import tokenize
 import zlib
 
 from .errors import DeviceError
@@ -24,11 +26,11 @@ HELPER_STOCK = os.path.join(HERE, "remote_helper_stock.py")
 # Each capability is probed on its own (a board may have any subset), all in one
 # round trip: the board prints one bit per capability.
 PROBES = {
-    "machine_i2c": "import machine;machine.I2C",
-    "eerom": "import eerom;eerom.page_digests",
-    "sha256": "import hashlib;hashlib.sha256",
-    "base64": "import binascii;binascii.a2b_base64;binascii.b2a_base64",
-    "deflate": "import deflate,io;deflate.DeflateIO;deflate.RAW",
+    "machine_i2c": "from machine import I2C",
+    "eerom": "from eerom import page_digests",
+    "sha256": "from hashlib import sha256",
+    "base64": "from binascii import a2b_base64,b2a_base64",
+    "deflate": "from deflate import DeflateIO,RAW;import io",
 }
 
 
@@ -82,6 +84,37 @@ def cheapest(data, caps):
     return encodings(data, caps)[0]
 
 
+# -- the helper ------------------------------------------------------------------------
+
+def pack_source(text, self_name="o"):
+    """Python source as it is sent to the board: no comments or blank lines, one
+    space per indentation level (of four), and `self` spelt `self_name`.  The helpers
+    are written to be read; on the wire every byte counts.  (Not for sources with
+    multi-line strings, whose lines would be re-indented.)"""
+    edits = collections.defaultdict(list)  # line number -> [(start, end, replacement)]
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == tokenize.NAME and tok.string == self_name:
+            raise ValueError("the source uses %r itself" % self_name)
+        if tok.type == tokenize.COMMENT or (tok.type == tokenize.NAME and tok.string == "self"):
+            edits[tok.start[0]].append((tok.start[1], tok.end[1], "" if tok.type == tokenize.COMMENT else self_name))
+    out = []
+    for row, line in enumerate(text.splitlines(), 1):
+        for start, end, new in reversed(edits[row]):
+            line = line[:start] + new + line[end:]
+        if line.strip():
+            out.append(" " * ((len(line) - len(line.lstrip(" "))) // 4) + line.strip() + "\n")
+    return "".join(out)
+
+
+def helper_source(use_module):
+    """The packed helper for a board with (True) or without the eerom module."""
+    out = []
+    for path in [HELPER] if use_module else [HELPER, HELPER_STOCK]:
+        with open(path) as f:
+            out.append(pack_source(f.read()))
+    return "".join(out)
+
+
 # -- errors --------------------------------------------------------------------------
 
 def errno_name(line):
@@ -120,9 +153,10 @@ def attrtuple(text):
 # -- the link ------------------------------------------------------------------------
 
 class Link:
-    """A session with a board: raw REPL entered once (with a soft reset), helper
-    loaded.  Its operations are calls of the helper's Eeprom object, `ee`, made by
-    connect(): read, digests, write and mount, each one round trip."""
+    """A session with a board: raw REPL entered once (with a soft reset) and its
+    capabilities probed.  connect() loads the helper and makes its Eeprom object,
+    `ee`; every operation after that is a call of one of its methods (read,
+    digests, write, mount), one round trip each."""
 
     def __init__(self, device, baudrate=115200, use_module=True):
         from mpremote.transport import TransportError
@@ -146,10 +180,12 @@ class Link:
         if not use_module:
             self.caps["eerom"] = False
         if not self.caps["machine_i2c"]:
+            self.close()
             raise DeviceError("this board's MicroPython has no machine.I2C",
                               hint="use a firmware with machine.I2C (or machine.SoftI2C, with --soft)")
         self.use_module = use_module and self.caps["eerom"]
-        self._load_helper()
+        # The digest the board's digests() computes, for the host to compute too.
+        self.digest = "fnv" if self.use_module or not self.caps["sha256"] else "sha256"
 
     @property
     def wire_bytes(self):
@@ -179,41 +215,33 @@ class Link:
             raise DeviceError("lost the board at %s (%s)" % (self.device, e)) from None
 
     def probe(self):
-        bits = int(self.run("r=0\nfor i,c in enumerate(%r):\n try:\n  exec(c);r|=1<<i\n except Exception:\n  pass\n"
-                            "print(r)" % (tuple(PROBES.values()),)))
+        bits = int(self.run("r=0\nfor i,c in enumerate(%r):\n try:exec(c);r|=1<<i\n except:pass\nprint(r)"
+                            % (tuple(PROBES.values()),)))
         return {name: bool(bits & (1 << bit)) for bit, name in enumerate(PROBES)}
 
-    def _send_source(self, path):
-        with open(path) as f:  # full-line comments stay home: they would cost wire bytes
-            src = "".join(l for l in f if l.strip() and not l.lstrip().startswith("#")).encode()
-        # The helper's decoders are not there yet: spell them out.
-        kind, text = min(packings(src, self.caps), key=lambda p: len(p[1]))
+    def _exec_code(self, src):
+        """Code that runs the Python source `src` on the board, in the cheapest
+        encoding it can decode (the helper's decoders are not there yet)."""
+        kind, text = min(packings(src.encode(), self.caps), key=lambda p: len(p[1]))
         if kind == "repr":
-            self.run(src.decode())
-        elif kind == "base64":
-            self.run("import binascii\nexec(binascii.a2b_base64(%r))" % text)
-        else:
-            self.run("import binascii, deflate, io\n"
-                     "exec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64(%r)), deflate.RAW, 9).read())"
-                     % text)
-
-    def _load_helper(self):
-        self._send_source(HELPER)
-        if not self.use_module:
-            self._send_source(HELPER_STOCK)
-        # The digest the board's digests() computes, for the host to compute too.
-        self.digest = "fnv" if self.use_module or not self.caps["sha256"] else "sha256"
+            return src
+        if kind == "base64":
+            return "import binascii\nexec(binascii.a2b_base64(%r))" % text
+        return ("import binascii, deflate, io\n"
+                "exec(deflate.DeflateIO(io.BytesIO(binascii.a2b_base64(%r)), deflate.RAW, 9).read())" % text)
 
     # -- operations: one round trip each ---------------------------------------------
 
-    def connect(self, bus_expr, page, addr=None, addrsize=None):
-        """Make the bus and the helper's Eeprom on it, finding the EEPROM the badge's
-        way unless addr is given, and read its first 32 bytes.  Returns Found."""
+    def connect(self, bus_expr, addr=None, addrsize=None):
+        """Load the helper, make the bus and the helper's Eeprom on it (finding the
+        EEPROM the badge's way unless addr is given) and read the first 32 bytes.
+        Returns Found."""
         cls = "Eeprom" if self.use_module else "StockEeprom"
-        where = "" if addr is None else ", %d, %d" % (addr, addrsize or 16)
+        where = "" if addr is None else ",%d,%d" % (addr, addrsize or 16)
+        code = "%s\nee=%s(%s%s)\nprint((ee.addr,ee.addrsize))\n%s" % (
+            self._exec_code(helper_source(self.use_module)), cls, bus_expr, where, self._out_code("ee.read(0,32)"))
         try:
-            lines = self.run("ee = %s(%s, %d%s)\nprint((ee.addr, ee.addrsize))\n%s"
-                             % (cls, bus_expr, page, where, self._out_code("ee.read(0, 32)"))).strip().splitlines()
+            lines = self.run(code).strip().splitlines()
         except DeviceError as e:
             if e.errno_name == "ENODEV":
                 raise DeviceError("no EEPROM answers on this bus (I2C addresses 0x50..0x57)",
@@ -221,9 +249,6 @@ class Link:
             raise
         found_addr, found_addrsize = ast.literal_eval(lines[0])
         return Found(found_addr, found_addrsize, self._decode(lines[1]))
-
-    def set_page(self, page):
-        self.run("ee.page = %d" % page)
 
     def _decode(self, text):
         text = text.strip()
@@ -238,28 +263,34 @@ class Link:
         return self._decode(self.run(self._out_code(expr)))
 
     def read(self, at, n):
-        return self._out("ee.read(%d, %d)" % (at, n))
+        return self._out("ee.read(%d,%d)" % (at, n))
 
-    def reads(self, spans):
-        """[bytes] for each (at, n) of `spans`, all in one round trip."""
-        raw = self._out("b''.join(ee.read(a, n) for a, n in %r)" % (tuple(spans),))
-        out = []
-        for _, n in spans:
-            out.append(raw[:n])
-            raw = raw[n:]
-        return out
-
-    def digests(self, at, n):
+    def digests(self, at, n, page):
         """A digest of each page-aligned piece of [at, at + n), computed on the board."""
-        raw = self._out("ee.digests(%d, %d)" % (at, n))
+        raw = self._out("ee.digests(%d,%d,%d)" % (at, n, page))
         return [raw[i:i + 4] for i in range(0, len(raw), 4)]
 
-    def write(self, at, data):
-        """Write `data` at `at` (the board splits it at page boundaries and polls the
-        part after each page).  Returns the encoding the data travelled in."""
+    def write(self, at, data, page):
+        """Write `data` at `at`, in writes of at most one page of `page` bytes, each
+        followed by ACK polling.  Returns the encoding the data travelled in."""
+        return self._write(at, data, page)[0]
+
+    def swap(self, at, data, page, probes=()):
+        """Write `data` at `at` as write() does; return (encoding, the bytes it
+        replaced, [the len(data) bytes at each address of `probes`, read after the
+        write]), all in one round trip."""
+        n = len(data)
+        kind, output = self._write(at, data, page, "old=ee.read(%d,%d)\n" % (at, n),
+                                   "\n" + self._out_code("old+b''.join(ee.read(a,%d) for a in %r)" % (n, tuple(probes))))
+        raw = self._decode(output)
+        return kind, raw[:n], [raw[i:i + n] for i in range(n, len(raw), n)]
+
+    def _write(self, at, data, page, before="", after=""):
+        """write(), with code to run before and after it in the same round trip:
+        (encoding, the board's output)."""
         kind, expr = cheapest(data, self.caps)
         try:
-            self.run("ee.write(%d, %s)" % (at, expr))
+            output = self.run("%see.write(%d,%s,%d)%s" % (before, at, expr, page, after))
         except DeviceError as e:
             if e.errno_name == "ETIMEDOUT":
                 raise DeviceError("the EEPROM stayed busy after a page write at 0x%04x" % at,
@@ -268,14 +299,14 @@ class Link:
                 raise DeviceError("the EEPROM refused data at 0x%04x: it is write-protected" % at,
                                   hint="release its write-control (WC) pin") from None
             raise
-        return kind
+        return kind, output
 
     def mount(self, path="/_eerom_check"):
         """Mount the image with the board's eerom module (which checks everything
         first), list its files, unmount: (MountInfo, [file names])."""
         info, files = self.run("ee.mount(%r)" % path).strip().splitlines()
         fields = attrtuple(info)
-        return MountInfo(*(fields.get(f) for f in MountInfo._fields)), ast.literal_eval(files)
+        return MountInfo(*(fields.get(f) for f in MountInfo._fields)), sorted(ast.literal_eval(files))
 
 
 def fnv1a(data):

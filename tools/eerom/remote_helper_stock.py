@@ -56,10 +56,9 @@ class StockEeprom(Eeprom):
             i += k
         return out
 
-    def digests(self, m, n):
+    def digests(self, m, n, P):
         # 4 bytes per page-aligned piece: SHA-256's first 4 if hashlib has it, else
         # FNV-1a.  Reads go in chunks of whole pages, 256 bytes or one page.
-        P = self.page
         c = max(P, 256)
         out = bytearray()
         end = m + n
@@ -82,11 +81,11 @@ class StockEeprom(Eeprom):
             if (ticks_diff(ticks_ms(), t) > 50) if ticks_ms else n > 2000:
                 raise OSError(ETIMEDOUT)
 
-    def write(self, m, data):
+    def write(self, m, data, P):
         i = 0
         while i < len(data):
             d, a, _ = self.dev(m + i)
-            k = min(len(data) - i, self.page - (m + i) % self.page)
+            k = min(len(data) - i, P - (m + i) % P)
             ab = bytes([a >> 8, a & 255]) if self.addrsize == 16 else bytes([a])
             acks = self.i2c.writevto(d, (ab, data[i:i + k]))
             if acks is not None and acks < len(ab) + k:
