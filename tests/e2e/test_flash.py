@@ -124,21 +124,27 @@ def count_writes(s, cut_at=None):
     return count
 
 
+def flash_counting(board, part, old, new):
+    """Put `old` on a fresh `part`, flash `new` over it; the number of writes made."""
+    board.attach(part, data=old)
+    s = session(board)
+    try:
+        writes = count_writes(s)
+        flash.flash_image(s, new, QUIET)
+    finally:
+        s.close()
+    return writes[0]
+
+
 def test_every_interruption_is_refused_then_completed(board, tmp_path):
     """Cut the flash before its k-th write, for every k: the badge refuses what is
     there, and running flash again completes and verifies it."""
     old = build_image(app_copy(tmp_path / "old", "the old app"), "m24c16", name="Old")
     new = build_image(app_copy(tmp_path / "new", "the new app, which is longer than the old"), "m24c16",
                       name="New")
-    board.attach("m24c16", data=old.image.to_bytes())
-    s = session(board)
-    try:
-        writes = count_writes(s)
-        flash.flash_image(s, new.image.to_bytes(), QUIET)
-    finally:
-        s.close()
-    assert writes[0] >= 4
-    for k in range(2, writes[0] + 1):
+    writes = flash_counting(board, "m24c16", old.image.to_bytes(), new.image.to_bytes())
+    assert writes >= 4
+    for k in range(2, writes + 1):
         board.attach("m24c16", data=old.image.to_bytes())
         s = session(board)
         try:
@@ -170,19 +176,13 @@ def test_killed_mid_flash(board, tmp_path):
     path.write_bytes(new.image.to_bytes())
 
     # An uninterrupted flash of the same change, for its counts.
-    board.attach("m24c64", data=old.image.to_bytes())
-    s = session(board)
-    try:
-        writes = count_writes(s)
-        flash.flash_image(s, new.image.to_bytes(), QUIET)
-    finally:
-        s.close()
+    writes = flash_counting(board, "m24c64", old.image.to_bytes(), new.image.to_bytes())
     page_writes = board.stats()["page_writes"]
-    assert writes[0] >= 4 and page_writes > writes[0]
+    assert writes >= 4 and page_writes > writes
 
     for _ in range(3):
         board.attach("m24c64", data=old.image.to_bytes())
-        k, fraction = rng.randrange(2, writes[0]), rng.uniform(0, 1.3)
+        k, fraction = rng.randrange(2, writes), rng.uniform(0, 1.3)
         proc = subprocess.run([sys.executable, os.path.join(HERE, "kill_during_write.py"), str(k), str(fraction),
                                "flash", str(path), "--device", board.port, "--bus", "1", "-q"],
                               capture_output=True, text=True, timeout=300)
