@@ -41,8 +41,8 @@ static const struct {
     [EEROM_ERR_ROMFS_FILE] = {"romfs-file", EEROM_CLASS_CORRUPT},
 };
 
-// One sentence per error, kept apart from the names so that a firmware that never
-// shows them (terse error reporting) lets the linker drop them.
+// One sentence per error, for messages; only eerom_err_message() reads them (the
+// module's terse-error builds never call it).
 static const char *const eerom_error_messages[EEROM_ERR__COUNT] = {
     [EEROM_OK] = "ok",
     [EEROM_ERR_HEADER_MAGIC] = "no hexpansion header (bytes 1..3 are not HEX)",
