@@ -78,13 +78,14 @@ def parse_results(output):
 class UnixTarget:
     name = "unix"
 
-    def __init__(self, binary, env=None):
+    def __init__(self, binary, env=None, heapsize=None):
         self.binary = binary
         self.env = env
+        self.heapsize = heapsize  # e.g. "160k": a heap as small as a board's
 
     def run(self, script, args=(), timeout=300):
         code, out = unixport.run(PRELUDE + encode_args(args) + script, binary=self.binary,
-                                 check=False, timeout=timeout, env=self.env)
+                                 check=False, timeout=timeout, env=self.env, heapsize=self.heapsize)
         if code != 0:
             raise ScriptError("MicroPython (unix) exited with %d:\n%s" % (code, out))
         return out

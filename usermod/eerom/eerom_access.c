@@ -71,7 +71,7 @@ static void eerom_access_parse(size_t n_args, const mp_obj_t *pos_args, mp_map_t
 static size_t eerom_access_len(eerom_access_t *acc, size_t n) {
     uint32_t room = eerom_bus_capacity(&acc->bus) - acc->at; // at <= capacity, checked
     if (n > room) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("eerom: only %u bytes from 0x%x on this EEPROM"),
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("eerom: the bus addresses only %u B from 0x%x"),
             (unsigned)room, (unsigned)acc->at);
     }
     return n;

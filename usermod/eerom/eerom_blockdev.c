@@ -13,6 +13,8 @@
 // from 8 KiB up, as the badge lays LittleFS out.  Reads are as long as the part allows
 // (not one transaction per page); writes go page by page with bounded ACK polling.
 // Errors are returned to the filesystem as negative errnos, not raised through it.
+#include <string.h>
+
 #include "py/runtime.h"
 #include "py/mperrno.h"
 #include "extmod/vfs.h"
@@ -70,8 +72,12 @@ static mp_obj_t eerom_blockdev_make_new(const mp_obj_type_t *type, size_t n_args
     if (args[ARG_page].u_obj != mp_const_none) {
         self->page = eerom_get_uint(args[ARG_page].u_obj, 512, MP_QSTR_page);
     }
-    if (self->block_size == 0 || self->page == 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("eerom: block_size and page must be positive"));
+    // Page writes must not cross the part's pages: a smaller power of two never does.
+    if (self->page < 8 || (self->page & (self->page - 1)) != 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("eerom: page must be a power of two, 8..512"));
+    }
+    if (self->block_size == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("eerom: block_size must be positive"));
     }
     // Blocks that fit between offset and the end (offset <= end here: the header's
     // fs_offset is below its total_size, an explicit one at most the capacity).
@@ -120,15 +126,34 @@ static int64_t eerom_blockdev_locate(eerom_blockdev_obj_t *self, mp_obj_t block_
 
 // readblocks(block, buf[, offset]) and writeblocks(block, buf[, offset]) return 0 or
 // a negative errno, as the extended block-device protocol of LittleFS asks.
+//
+// A duck-typed bus runs Python during the transfer, which could resize (so free) the
+// caller's buffer: then the transfer goes through a copy, and the caller's buffer is
+// looked up again afterwards.  A native bus runs no Python and uses it directly.
 static mp_obj_t eerom_blockdev_readblocks(size_t n_args, const mp_obj_t *args) {
     eerom_blockdev_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_buffer_info_t buf;
     mp_get_buffer_raise(args[2], &buf, MP_BUFFER_WRITE);
-    int64_t at = eerom_blockdev_locate(self, args[1], n_args == 4 ? args[3] : MP_OBJ_NULL, buf.len);
+    size_t len = buf.len;
+    int64_t at = eerom_blockdev_locate(self, args[1], n_args == 4 ? args[3] : MP_OBJ_NULL, len);
     if (at < 0) {
         return MP_OBJ_NEW_SMALL_INT(-MP_EINVAL);
     }
-    return MP_OBJ_NEW_SMALL_INT(eerom_bus_read(&self->bus, at, buf.buf, buf.len));
+    if (!eerom_bus_calls_python(&self->bus)) {
+        return MP_OBJ_NEW_SMALL_INT(eerom_bus_read(&self->bus, at, buf.buf, len));
+    }
+    uint8_t *copy = m_new(uint8_t, len);
+    int ret = eerom_bus_read(&self->bus, at, copy, len);
+    if (ret == 0) {
+        mp_get_buffer_raise(args[2], &buf, MP_BUFFER_WRITE);
+        if (buf.len == len) {
+            memcpy(buf.buf, copy, len);
+        } else {
+            ret = -MP_EIO; // the bus resized the buffer it was reading for
+        }
+    }
+    m_del(uint8_t, copy, len);
+    return MP_OBJ_NEW_SMALL_INT(ret);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(eerom_blockdev_readblocks_obj, 3, 4, eerom_blockdev_readblocks);
 
@@ -140,14 +165,24 @@ static mp_obj_t eerom_blockdev_writeblocks(size_t n_args, const mp_obj_t *args) 
     if (at < 0) {
         return MP_OBJ_NEW_SMALL_INT(-MP_EINVAL);
     }
-    return MP_OBJ_NEW_SMALL_INT(eerom_bus_write(&self->bus, at, buf.buf, buf.len, self->page));
+    mp_obj_t copy = MP_OBJ_NULL; // in scope, so on the stack, for the whole write
+    if (eerom_bus_calls_python(&self->bus)) {
+        copy = mp_obj_new_bytes(buf.buf, buf.len);
+        mp_get_buffer_raise(copy, &buf, MP_BUFFER_READ);
+    }
+    int ret = eerom_bus_write(&self->bus, at, buf.buf, buf.len, self->page);
+    (void)copy;
+    return MP_OBJ_NEW_SMALL_INT(ret);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(eerom_blockdev_writeblocks_obj, 3, 4, eerom_blockdev_writeblocks);
 
 static mp_obj_t eerom_blockdev_ioctl(mp_obj_t self_in, mp_obj_t op_in, mp_obj_t arg_in) {
     eerom_blockdev_obj_t *self = MP_OBJ_TO_PTR(self_in);
     (void)arg_in;
-    switch (mp_obj_get_int(op_in)) {
+    if (!mp_obj_is_small_int(op_in)) {
+        return mp_const_none; // no such operation
+    }
+    switch (MP_OBJ_SMALL_INT_VALUE(op_in)) {
         case MP_BLOCKDEV_IOCTL_BLOCK_COUNT: // both <= 512 KiB: small ints on every port
             return MP_OBJ_NEW_SMALL_INT(self->block_count);
         case MP_BLOCKDEV_IOCTL_BLOCK_SIZE:

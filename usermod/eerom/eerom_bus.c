@@ -38,7 +38,7 @@ void eerom_bus_init(eerom_bus_t *bus, mp_obj_t i2c) {
 }
 
 #if EEROM_HAVE_NATIVE_I2C
-static inline bool eerom_bus_is_native(eerom_bus_t *bus) {
+static inline bool eerom_bus_is_native(const eerom_bus_t *bus) {
     return bus->native != NULL;
 }
 #else
@@ -115,8 +115,12 @@ uint32_t eerom_bus_capacity(const eerom_bus_t *bus) {
     return devices * eerom_bus_span(bus);
 }
 
-// Is [memaddr, memaddr + len) within what the bus can address?  (No sum that can wrap.)
-static inline bool eerom_bus_in_range(const eerom_bus_t *bus, uint32_t memaddr, size_t len) {
+bool eerom_bus_calls_python(const eerom_bus_t *bus) {
+    return !eerom_bus_is_native(bus);
+}
+
+// No sum that can wrap.
+bool eerom_bus_in_range(const eerom_bus_t *bus, uint32_t memaddr, size_t len) {
     uint32_t cap = eerom_bus_capacity(bus);
     return memaddr <= cap && len <= cap - memaddr;
 }

@@ -56,6 +56,13 @@ int eerom_bus_detect(eerom_bus_t *bus);
 // Reads and writes beyond it are refused, never sent to the devices above 0x57.
 uint32_t eerom_bus_capacity(const eerom_bus_t *bus);
 
+// Is [memaddr, memaddr + len) within eerom_bus_capacity()?
+bool eerom_bus_in_range(const eerom_bus_t *bus, uint32_t memaddr, size_t len);
+
+// Does the bus run Python code (a duck-typed object) during a transfer?  Then any
+// buffer Python can reach may be resized, so freed, during eerom_bus_read/write.
+bool eerom_bus_calls_python(const eerom_bus_t *bus);
+
 // Read len bytes from EEPROM memory address memaddr into buf, in as few sequential
 // reads as the part allows.  Returns 0 or a negative errno (-MP_EINVAL beyond the
 // bus's capacity).  Python exceptions other than OSError raised by a duck-typed bus

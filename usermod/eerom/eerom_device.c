@@ -66,8 +66,8 @@ void eerom_check_read(eerom_bus_t *bus, int ret, uint32_t memaddr, size_t len) {
     if (ret == -MP_ENODEV && bus->bytes_read == 0) {
         eerom_raise(MP_ENODEV, MP_ERROR_TEXT("eerom: no EEPROM answers at I2C address 0x%02x"), bus->addr);
     }
-    if (ret == -MP_EINVAL) {
-        eerom_raise(MP_EINVAL, MP_ERROR_TEXT("eerom: 0x%x..0x%x is past the EEPROM's %u B"),
+    if (!eerom_bus_in_range(bus, memaddr, len)) { // refused before any transfer
+        eerom_raise(MP_EINVAL, MP_ERROR_TEXT("eerom: 0x%x..0x%x is past the %u B the bus addresses"),
             (unsigned)memaddr, (unsigned)(memaddr + len), (unsigned)eerom_bus_capacity(bus));
     }
     eerom_raise(MP_EIO, MP_ERROR_TEXT("eerom: I2C read of %u B at 0x%04x (device 0x%02x): errno %d"),
@@ -105,7 +105,7 @@ void eerom_open(eerom_bus_t *bus, mp_obj_t i2c, mp_obj_t addr_in, mp_obj_t addrs
         bus->addrsize = 16;
     }
     if (addrsize_in != mp_const_none) {
-        mp_int_t addrsize = mp_obj_get_int(addrsize_in);
+        uint32_t addrsize = eerom_get_uint(addrsize_in, 16, MP_QSTR_addrsize);
         if (addrsize != 8 && addrsize != 16) {
             mp_raise_ValueError(MP_ERROR_TEXT("eerom: addrsize must be 8 or 16"));
         }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "py/runtime.h"
+#include "py/gc.h"
 #include "py/mperrno.h"
 #include "py/objarray.h"
 #include "py/objstr.h"
@@ -43,10 +44,6 @@
 #error "eerom needs MICROPY_VFS_ROM (1); on esp32 set it in the board's mpconfigboard.h"
 #endif
 
-#if !MICROPY_MODULE_BUILTIN_INIT
-#error "eerom needs MICROPY_MODULE_BUILTIN_INIT (on from the EXTRA_FEATURES ROM level) to start its state per VM session"
-#endif
-
 #if !MICROPY_PY_DEFLATE
 // moddeflate.c compiles uzlib when deflate is enabled; otherwise compile it here
 // (tinflate.c refers to uzlib's checksums).
@@ -61,33 +58,39 @@
 #endif
 
 /******************************************************************************/
-// State of one VM session: created by the first `import eerom` after a (soft) reset.
+// State of one VM session: the images mounted since the last (soft) reset.
 
-// Read-only memoryviews of every image mounted this session (each checked, each
-// distinct), kept so that code imported from them stays valid after umount().
-MP_REGISTER_ROOT_POINTER(mp_obj_t eerom_images);
-// The VfsRom objects eerom.mount() mounted: what eerom.umount() may unmount.
-MP_REGISTER_ROOT_POINTER(mp_obj_t eerom_mounts);
+typedef struct _eerom_state_t {
+    mp_obj_base_t base;
+    struct _eerom_state_t *self; // this object: with the type, tells a live state from a stale pointer
+    // Read-only memoryviews of every image mounted this session (each checked, each
+    // distinct), kept so that code imported from them stays valid after umount().
+    mp_obj_t images;
+    // The VfsRom objects eerom.mount() mounted: what eerom.umount() may unmount.
+    mp_obj_t mounts;
+} eerom_state_t;
 
-extern const mp_obj_module_t eerom_user_cmodule;
+static MP_DEFINE_CONST_OBJ_TYPE(eerom_state_type, MP_QSTR_eerom_state, MP_TYPE_FLAG_NONE);
 
-// Built-in modules are not kept in sys.modules, so the core calls __init__ on every
-// `import eerom`.  Registering the module there makes later imports find it without
-// calling __init__, until a soft reset starts a new sys.modules: so the state below
-// is created once per session.  (Root pointers outlive a soft reset while the heap
-// they point into does not; mp_init() never clears ours.)  Removing eerom from
-// sys.modules by hand starts a new state and forgets the images of the old one.
-static mp_obj_t eerom___init__(void) {
-    mp_map_elem_t *elem = mp_map_lookup(&MP_STATE_VM(mp_loaded_modules_dict).map, MP_OBJ_NEW_QSTR(MP_QSTR_eerom),
-        MP_MAP_LOOKUP_ADD_IF_NOT_FOUND);
-    if (elem->value == MP_OBJ_NULL) {
-        MP_STATE_VM(eerom_images) = mp_obj_new_list(0, NULL);
-        MP_STATE_VM(eerom_mounts) = mp_obj_new_list(0, NULL);
-        elem->value = MP_OBJ_FROM_PTR(&eerom_user_cmodule);
+MP_REGISTER_ROOT_POINTER(struct _eerom_state_t *eerom_state);
+
+// The session's state, created on first use.  A root pointer outlives a soft reset
+// while the heap it points into does not, and nothing clears it: so it is trusted only
+// while it points at the head of a live heap block that is an eerom state pointing at
+// itself.  After a soft reset the old block is free, or reused by an object that is
+// not one (eerom creates no other), and a new state starts.  No sys.modules or
+// __init__ is involved, so nothing Python does to them can drop the images.
+static eerom_state_t *eerom_state(void) {
+    eerom_state_t *st = MP_STATE_VM(eerom_state);
+    if (st == NULL || gc_nbytes(st) < sizeof(eerom_state_t) || st->base.type != &eerom_state_type || st->self != st) {
+        st = mp_obj_malloc(eerom_state_t, &eerom_state_type);
+        st->self = st;
+        st->images = mp_obj_new_list(0, NULL);
+        st->mounts = mp_obj_new_list(0, NULL);
+        MP_STATE_VM(eerom_state) = st;
     }
-    return mp_const_none;
+    return st;
 }
-static MP_DEFINE_CONST_FUN_OBJ_0(eerom___init___obj, eerom___init__);
 
 // Remove `item` (by identity) from a list; false if it is not there.
 static bool eerom_list_remove(mp_obj_t list_in, mp_obj_t item) {
@@ -108,7 +111,7 @@ static bool eerom_list_remove(mp_obj_t list_in, mp_obj_t item) {
 static mp_obj_t eerom_find_image(const uint8_t *data, size_t len) {
     size_t n;
     mp_obj_t *items;
-    mp_obj_list_get(MP_STATE_VM(eerom_images), &n, &items);
+    mp_obj_list_get(eerom_state()->images, &n, &items);
     for (size_t i = 0; i < n; ++i) {
         mp_obj_array_t *view = MP_OBJ_TO_PTR(items[i]);
         if (view->len == len && memcmp(view->items, data, len) == 0) {
@@ -199,7 +202,7 @@ static mp_obj_t eerom_keep(eerom_load_t *ld, size_t image) {
         }
     }
     mp_obj_t view = mp_obj_new_memoryview('B', image, ld->buf); // read-only
-    mp_obj_list_append(MP_STATE_VM(eerom_images), view);
+    mp_obj_list_append(eerom_state()->images, view);
     return view;
 }
 
@@ -242,6 +245,19 @@ static uint32_t eerom_get_max_size(mp_obj_t arg) {
     return max;
 }
 
+// The path of a mount point: a str, or bytes of UTF-8 (as vfs.mount() takes), that
+// starts with '/'.  (MicroPython's VFS mis-reads an empty mount point later.)
+static const char *eerom_mount_path(mp_obj_t path_in, size_t *len) {
+    if (!mp_obj_is_str_or_bytes(path_in)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("eerom: the mount point must be a str"));
+    }
+    const char *path = mp_obj_str_get_data(path_in, len);
+    if (*len == 0 || path[0] != '/' || !eerom_is_utf8((const uint8_t *)path, *len)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("eerom: the mount point must be a path like /hexpansion_1"));
+    }
+    return path;
+}
+
 static mp_obj_t eerom_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_addr, ARG_addrsize, ARG_max_size };
     static const mp_arg_t allowed_args[] = {
@@ -252,9 +268,8 @@ static mp_obj_t eerom_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *k
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_obj_t mount_point = pos_args[1];
-    if (!mp_obj_is_str_or_bytes(mount_point)) { // TypeError now rather than after the bus work
-        mp_raise_TypeError(MP_ERROR_TEXT("eerom: the mount point must be a str"));
-    }
+    size_t path_len;
+    eerom_mount_path(mount_point, &path_len); // refused now rather than after the bus work
     uint32_t max_size = eerom_get_max_size(args[ARG_max_size].u_obj);
 
     eerom_bus_t bus;
@@ -267,67 +282,96 @@ static mp_obj_t eerom_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *k
     eerom_check_image(eerom_image_check_bounds(&header, &sb, max_size));
 
     eerom_load_t ld = {NULL, 0, NULL, 0};
-    mp_obj_t view = MP_OBJ_NULL; // the image served, once chosen
-    mp_obj_t vfs = MP_OBJ_NULL;
-    bool reused = false;
+    // Read after an nlr jump, so volatile: a register copy would be rolled back.
+    mp_obj_t volatile view = MP_OBJ_NULL; // the image served, once chosen
+    mp_obj_t volatile vfs = MP_OBJ_NULL;
+    volatile bool reused = false;
+    mp_obj_t info = mp_const_none;
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         eerom_load(&bus, &header, &sb, &ld);
         // From here to the mount nothing calls into Python.
-        view = eerom_find_image(ld.buf, sb.image_size);
-        reused = view != MP_OBJ_NULL;
+        mp_obj_t image = eerom_find_image(ld.buf, sb.image_size);
+        reused = image != MP_OBJ_NULL;
         if (reused) {
             eerom_load_free(&ld);
         } else {
-            view = eerom_keep(&ld, sb.image_size);
+            image = eerom_keep(&ld, sb.image_size);
         }
-        vfs = MP_OBJ_TYPE_GET_SLOT(&mp_type_vfs_rom, make_new)(&mp_type_vfs_rom, 1, 0, &view);
-        mp_obj_list_append(MP_STATE_VM(eerom_mounts), vfs);
-        mp_obj_t mount_args[2] = {vfs, mount_point};
-        // Everything that can fail happens before this, or in it: a raised mount()
-        // never leaves anything mounted.
+        view = image;
+        mp_obj_t items[MP_ARRAY_SIZE(eerom_mount_info_fields)] = {
+            eerom_new_name(header.name),
+            MP_OBJ_NEW_SMALL_INT(header.vid),
+            MP_OBJ_NEW_SMALL_INT(header.pid),
+            MP_OBJ_NEW_SMALL_INT(header.unique_id),
+            MP_OBJ_NEW_SMALL_INT(bus.addr),
+            MP_OBJ_NEW_SMALL_INT(bus.addrsize),
+            mp_obj_new_int_from_uint(sb.image_size),
+            mp_obj_new_int_from_uint(sb.stored_size),
+            mp_obj_new_int_from_uint(bus.transactions),
+            mp_obj_new_int_from_uint(bus.bytes_read),
+            mp_obj_new_bool(reused),
+        };
+        info = mp_obj_new_attrtuple(eerom_mount_info_fields, MP_ARRAY_SIZE(items), items);
+        mp_obj_t fs = MP_OBJ_TYPE_GET_SLOT(&mp_type_vfs_rom, make_new)(&mp_type_vfs_rom, 1, 0, &image);
+        mp_obj_list_append(eerom_state()->mounts, fs);
+        vfs = fs;
+        mp_obj_t mount_args[2] = {fs, mount_point};
+        // Everything that can fail happens before this, or in it, and nothing after
+        // it allocates: a raised mount() never leaves anything mounted.
         mp_vfs_mount(2, mount_args, (mp_map_t *)&mp_const_empty_map);
         nlr_pop();
     } else {
         if (vfs != MP_OBJ_NULL) {
-            eerom_list_remove(MP_STATE_VM(eerom_mounts), vfs);
+            eerom_list_remove(eerom_state()->mounts, vfs);
         }
         if (!reused && view != MP_OBJ_NULL) {
-            eerom_list_remove(MP_STATE_VM(eerom_images), view); // kept, then not mounted
+            eerom_list_remove(eerom_state()->images, view); // kept, then not mounted
         }
         eerom_load_free(&ld);
         nlr_jump(nlr.ret_val);
     }
-    mp_obj_t items[MP_ARRAY_SIZE(eerom_mount_info_fields)] = {
-        eerom_new_name(header.name),
-        MP_OBJ_NEW_SMALL_INT(header.vid),
-        MP_OBJ_NEW_SMALL_INT(header.pid),
-        MP_OBJ_NEW_SMALL_INT(header.unique_id),
-        MP_OBJ_NEW_SMALL_INT(bus.addr),
-        MP_OBJ_NEW_SMALL_INT(bus.addrsize),
-        mp_obj_new_int_from_uint(sb.image_size),
-        mp_obj_new_int_from_uint(sb.stored_size),
-        mp_obj_new_int_from_uint(bus.transactions),
-        mp_obj_new_int_from_uint(bus.bytes_read),
-        mp_obj_new_bool(reused),
-    };
-    return mp_obj_new_attrtuple(eerom_mount_info_fields, MP_ARRAY_SIZE(items), items);
+    return info;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(eerom_mount_obj, 2, eerom_mount);
+
+// Is `obj` mounted anywhere?
+static bool eerom_is_mounted(mp_obj_t obj) {
+    for (mp_vfs_mount_t *m = MP_STATE_VM(vfs_mount_table); m != NULL; m = m->next) {
+        if (m->obj == obj) {
+            return true;
+        }
+    }
+    return false;
+}
 
 // Unmount what eerom.mount() mounted at `mount_point` (a str or bytes, as mount()
 // takes); anything else there is left alone.  The image stays in RAM: bytecode
 // imported from it may still run.
 static mp_obj_t eerom_umount(mp_obj_t mount_point) {
     size_t len;
-    const char *path = mp_obj_str_get_data(mount_point, &len);
+    const char *path = eerom_mount_path(mount_point, &len);
+    eerom_state_t *st = eerom_state();
     for (mp_vfs_mount_t *m = MP_STATE_VM(vfs_mount_table); m != NULL; m = m->next) {
         if (m->len == len && memcmp(m->str, path, len) == 0) {
             mp_obj_t vfs = m->obj;
-            if (!eerom_list_remove(MP_STATE_VM(eerom_mounts), vfs)) {
+            size_t n;
+            mp_obj_t *mounts;
+            mp_obj_list_get(st->mounts, &n, &mounts);
+            bool ours = false;
+            for (size_t i = 0; i < n && !ours; ++i) {
+                ours = mounts[i] == vfs;
+            }
+            if (!ours) {
                 eerom_raise(MP_EINVAL, MP_ERROR_TEXT("eerom: %s was not mounted by eerom: use vfs.umount()"), path);
             }
-            return mp_vfs_umount(vfs);
+            // By path, so that exactly this entry goes (the same filesystem object
+            // may be mounted at another path too).
+            mp_vfs_umount(mp_obj_new_str(path, len));
+            if (!eerom_is_mounted(vfs)) {
+                eerom_list_remove(st->mounts, vfs);
+            }
+            return mp_const_none;
         }
     }
     eerom_raise(MP_EINVAL, MP_ERROR_TEXT("eerom: nothing is mounted at %s"), path);
@@ -378,7 +422,6 @@ MP_DECLARE_CONST_FUN_OBJ_KW(eerom_page_digests_obj);
 
 static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_eerom) },
-    { MP_ROM_QSTR(MP_QSTR___init__), MP_ROM_PTR(&eerom___init___obj) },
     { MP_ROM_QSTR(MP_QSTR_mount), MP_ROM_PTR(&eerom_mount_obj) },
     { MP_ROM_QSTR(MP_QSTR_umount), MP_ROM_PTR(&eerom_umount_obj) },
     { MP_ROM_QSTR(MP_QSTR_detect), MP_ROM_PTR(&eerom_detect_obj) },
