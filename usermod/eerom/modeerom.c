@@ -168,8 +168,10 @@ static void eerom_load_free(eerom_load_t *ld) {
 // its first image_size bytes.  The bus may call into Python during the read (a
 // duck-typed I2C object); nothing here holds a pointer into shared state across it.
 static void eerom_load(eerom_bus_t *bus, const eerom_header_t *header, const eerom_superblock_t *sb, eerom_load_t *ld) {
-    // image_size <= max_size and stored_size <= the part's size (both checked by
-    // eerom_image_check_bounds()), so the sum below cannot wrap a 32-bit size_t.
+    // stored_size <= the part's size <= what the bus addresses (512 KiB; checked by
+    // eerom_read_header() and eerom_image_check_bounds()) and image_size <= 1032 x
+    // stored_size (eerom_superblock_parse()): the sum below stays under 2^30 and
+    // cannot wrap a 32-bit size_t, whatever max_size allows.
     size_t image = sb->image_size;
     size_t stored = sb->stored_size;
     uint32_t at = eerom_payload_offset(header, sb);
