@@ -18,8 +18,7 @@
 //
 // `at` and `n` are checked against what the bus can address before anything is
 // allocated or sent (eerom_bus_capacity(): at most 512 KiB), so no size computed
-// from them can wrap, even on 32-bit ports.  `page` is a power of two, 8..512, as
-// the header allows.
+// from them can wrap, even on 32-bit ports.  `page` is as eerom_get_page() allows.
 #include "py/runtime.h"
 #include "py/mperrno.h"
 
@@ -29,8 +28,6 @@
 #define EEROM_DIGEST_CHUNK (512)
 #define EEROM_FNV_OFFSET (0x811c9dc5u)
 #define EEROM_FNV_PRIME (0x01000193u)
-#define EEROM_PAGE_MIN (8)
-#define EEROM_PAGE_MAX (512)
 
 typedef struct _eerom_access_t {
     eerom_bus_t bus;
@@ -57,10 +54,7 @@ static void eerom_access_parse(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         if (args[ARG_page].u_obj == mp_const_none) {
             mp_raise_TypeError(MP_ERROR_TEXT("eerom: page size required"));
         }
-        acc->page = eerom_get_uint(args[ARG_page].u_obj, EEROM_PAGE_MAX, MP_QSTR_page);
-        if (acc->page < EEROM_PAGE_MIN || (acc->page & (acc->page - 1)) != 0) {
-            mp_raise_ValueError(MP_ERROR_TEXT("eerom: page must be a power of two, 8..512"));
-        }
+        acc->page = eerom_get_page(args[ARG_page].u_obj);
     }
     eerom_open(&acc->bus, args[ARG_i2c].u_obj, args[ARG_addr].u_obj, args[ARG_addrsize].u_obj);
     acc->at = eerom_get_uint(args[ARG_at].u_obj, eerom_bus_capacity(&acc->bus), MP_QSTR_at);
@@ -91,13 +85,9 @@ MP_DEFINE_CONST_FUN_OBJ_KW(eerom_read_obj, 3, eerom_read);
 static mp_obj_t eerom_write(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     eerom_access_t acc;
     eerom_access_parse(n_args, pos_args, kw_args, true, &acc);
-    // Copied first: a duck-typed bus runs Python between pages, which could change a
-    // bytearray we were given (and free its buffer by resizing it).
     mp_buffer_info_t data;
     mp_get_buffer_raise(acc.n_or_data, &data, MP_BUFFER_READ);
     size_t len = eerom_access_len(&acc, data.len);
-    mp_obj_t copy = mp_obj_new_bytes(data.buf, len);
-    mp_get_buffer_raise(copy, &data, MP_BUFFER_READ);
     int ret = eerom_bus_write(&acc.bus, acc.at, data.buf, len, acc.page);
     if (ret == -MP_ETIMEDOUT) {
         eerom_raise(MP_ETIMEDOUT, MP_ERROR_TEXT("eerom: the EEPROM stayed busy after a page write"));

@@ -70,11 +70,7 @@ static mp_obj_t eerom_blockdev_make_new(const mp_obj_type_t *type, size_t n_args
         self->block_size = eerom_get_uint(args[ARG_block_size].u_obj, cap, MP_QSTR_block_size);
     }
     if (args[ARG_page].u_obj != mp_const_none) {
-        self->page = eerom_get_uint(args[ARG_page].u_obj, 512, MP_QSTR_page);
-    }
-    // Page writes must not cross the part's pages: a smaller power of two never does.
-    if (self->page < 8 || (self->page & (self->page - 1)) != 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("eerom: page must be a power of two, 8..512"));
+        self->page = eerom_get_page(args[ARG_page].u_obj); // the header's is checked already
     }
     if (self->block_size == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("eerom: block_size must be positive"));
@@ -128,8 +124,8 @@ static int64_t eerom_blockdev_locate(eerom_blockdev_obj_t *self, mp_obj_t block_
 // a negative errno, as the extended block-device protocol of LittleFS asks.
 //
 // A duck-typed bus runs Python during the transfer, which could resize (so free) the
-// caller's buffer: then the transfer goes through a copy, and the caller's buffer is
-// looked up again afterwards.  A native bus runs no Python and uses it directly.
+// caller's buffer: eerom_bus_write() writes from a copy, and a read goes into a copy,
+// the caller's buffer looked up again afterwards.  A native bus runs no Python.
 static mp_obj_t eerom_blockdev_readblocks(size_t n_args, const mp_obj_t *args) {
     eerom_blockdev_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_buffer_info_t buf;
@@ -165,14 +161,7 @@ static mp_obj_t eerom_blockdev_writeblocks(size_t n_args, const mp_obj_t *args) 
     if (at < 0) {
         return MP_OBJ_NEW_SMALL_INT(-MP_EINVAL);
     }
-    mp_obj_t copy = MP_OBJ_NULL; // in scope, so on the stack, for the whole write
-    if (eerom_bus_calls_python(&self->bus)) {
-        copy = mp_obj_new_bytes(buf.buf, buf.len);
-        mp_get_buffer_raise(copy, &buf, MP_BUFFER_READ);
-    }
-    int ret = eerom_bus_write(&self->bus, at, buf.buf, buf.len, self->page);
-    (void)copy;
-    return MP_OBJ_NEW_SMALL_INT(ret);
+    return MP_OBJ_NEW_SMALL_INT(eerom_bus_write(&self->bus, at, buf.buf, buf.len, self->page));
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(eerom_blockdev_writeblocks_obj, 3, 4, eerom_blockdev_writeblocks);
 

@@ -266,22 +266,28 @@ int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size
     if (!eerom_bus_in_range(bus, memaddr, len)) {
         return -MP_EINVAL;
     }
+    // A duck-typed bus runs Python between pages, which could resize (so free) the
+    // caller's buffer: write from a copy.  `buf` then points at the head of the copy's
+    // data and stays in use (the loop indexes it) until the last page, which keeps the
+    // copy alive: the GC follows pointers to the head of a block only.
+    if (!eerom_bus_is_native(bus)) {
+        buf = (const uint8_t *)mp_obj_str_get_data(mp_obj_new_bytes(buf, len), &len);
+    }
     uint32_t span = eerom_bus_span(bus);
-    while (len > 0) {
-        size_t n = page - memaddr % page; // a page never straddles a block or bank
-        if (n > len) {
-            n = len;
+    for (size_t done = 0; done < len;) {
+        uint32_t at = memaddr + done;
+        size_t n = page - at % page; // a page never straddles a block or bank
+        if (n > len - done) {
+            n = len - done;
         }
-        int ret = eerom_bus_write_once(bus, eerom_bus_device(bus, memaddr), memaddr & (span - 1), buf, n);
+        int ret = eerom_bus_write_once(bus, eerom_bus_device(bus, at), at & (span - 1), buf + done, n);
         if (ret == 0) {
-            ret = eerom_bus_wait_ready(bus, memaddr);
+            ret = eerom_bus_wait_ready(bus, at);
         }
         if (ret != 0) {
             return ret;
         }
-        memaddr += n;
-        buf += n;
-        len -= n;
+        done += n;
     }
     return 0;
 }

@@ -74,7 +74,8 @@ int eerom_bus_read(eerom_bus_t *bus, uint32_t memaddr, uint8_t *buf, size_t len)
 // boundary, polling for ACK after each until the part's write cycle ends (bounded).
 // Returns 0, -MP_ETIMEDOUT if the part stayed busy, -MP_EIO if it NACKed data (a
 // write-protected ST part), -MP_EINVAL beyond the bus's capacity, or another negative
-// errno from the bus.  `page` is a power of two.
+// errno from the bus.  `page` is a power of two.  A duck-typed bus writes from a
+// copy of buf, so the caller's buffer may change while Python runs between pages.
 int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size_t len, uint16_t page);
 
 #endif // EEROM_BUS_H

@@ -94,6 +94,14 @@ uint32_t eerom_get_uint(mp_obj_t arg, uint32_t max, qstr name) {
     return (uint32_t)mp_obj_get_int_truncated(arg);
 }
 
+uint32_t eerom_get_page(mp_obj_t arg) {
+    uint32_t page = eerom_get_uint(arg, 512, MP_QSTR_page);
+    if (page < 8 || (page & (page - 1)) != 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("eerom: page must be a power of two, 8..512"));
+    }
+    return page;
+}
+
 void eerom_open(eerom_bus_t *bus, mp_obj_t i2c, mp_obj_t addr_in, mp_obj_t addrsize_in) {
     eerom_bus_init(bus, i2c);
     if (addr_in == mp_const_none) {

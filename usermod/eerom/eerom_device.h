@@ -38,6 +38,10 @@ void eerom_check_read(eerom_bus_t *bus, int ret, uint32_t memaddr, size_t len);
 // ints are handled: nothing is truncated to a machine word first.
 uint32_t eerom_get_uint(mp_obj_t arg, uint32_t max, qstr name);
 
+// A write page size: a power of two, 8..512 (as the header allows), else ValueError.
+// Page writes never cross the part's pages: a smaller power of two never does.
+uint32_t eerom_get_page(mp_obj_t arg);
+
 // Is the int `arg` greater than max?  (Any int, without truncating it first.)
 bool eerom_int_exceeds(mp_obj_t arg, uint32_t max);
 

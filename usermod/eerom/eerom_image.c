@@ -9,66 +9,38 @@
 #include "eerom_inflate.h"
 #include "eerom_romfs.h"
 
-// Stable name and class of each error (tools/eerom/errors.py has the same names).
+// Each error's stable name (tools/eerom/errors.py has the same names), one sentence
+// for messages, and its class.
 static const struct {
     const char *name;
+    const char *message;
     uint8_t cls;
 } eerom_errors[EEROM_ERR__COUNT] = {
-    [EEROM_OK] = {"ok", EEROM_CLASS_OK},
-    [EEROM_ERR_HEADER_MAGIC] = {"header-magic", EEROM_CLASS_HEADER},
-    [EEROM_ERR_HEADER_VERSION] = {"header-version", EEROM_CLASS_HEADER},
-    [EEROM_ERR_HEADER_CHECKSUM] = {"header-checksum", EEROM_CLASS_HEADER},
-    [EEROM_ERR_HEADER_GEOMETRY] = {"header-geometry", EEROM_CLASS_HEADER},
-    [EEROM_ERR_NO_IMAGE] = {"no-image", EEROM_CLASS_NO_IMAGE},
-    [EEROM_ERR_TRUNCATED] = {"truncated", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_SB_VERSION] = {"sb-version", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_SB_SIZE] = {"sb-size", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_SB_CRC] = {"sb-crc", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_SB_METHOD] = {"sb-method", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_SB_FLAGS] = {"sb-flags", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_SB_SIZES] = {"sb-sizes", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_SIZE_PART] = {"size-part", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_TOO_LARGE] = {"too-large", EEROM_CLASS_TOO_LARGE},
-    [EEROM_ERR_PAYLOAD_CRC] = {"payload-crc", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_INFLATE] = {"inflate", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_MAGIC] = {"romfs-magic", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_TRAILING] = {"romfs-trailing", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_RECORD] = {"romfs-record", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_BOUNDS] = {"romfs-bounds", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_NAME] = {"romfs-name", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_DEPTH] = {"romfs-depth", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_POINTER] = {"romfs-pointer", EEROM_CLASS_CORRUPT},
-    [EEROM_ERR_ROMFS_FILE] = {"romfs-file", EEROM_CLASS_CORRUPT},
-};
-
-// One sentence per error, for messages; only eerom_err_message() reads them (the
-// module's terse-error builds never call it).
-static const char *const eerom_error_messages[EEROM_ERR__COUNT] = {
-    [EEROM_OK] = "ok",
-    [EEROM_ERR_HEADER_MAGIC] = "no hexpansion header (bytes 1..3 are not HEX)",
-    [EEROM_ERR_HEADER_VERSION] = "header manifest version is not 2024 or 2026",
-    [EEROM_ERR_HEADER_CHECKSUM] = "header checksum mismatch",
-    [EEROM_ERR_HEADER_GEOMETRY] = "header fs_offset, page size or EEPROM size is impossible",
-    [EEROM_ERR_NO_IMAGE] = "no eerom superblock at fs_offset",
-    [EEROM_ERR_TRUNCATED] = "image ends early",
-    [EEROM_ERR_SB_VERSION] = "unsupported superblock format version",
-    [EEROM_ERR_SB_SIZE] = "superblock size below the v1 minimum",
-    [EEROM_ERR_SB_CRC] = "superblock CRC mismatch: the superblock is damaged",
-    [EEROM_ERR_SB_METHOD] = "unknown compression method",
-    [EEROM_ERR_SB_FLAGS] = "superblock flags name features this reader lacks",
-    [EEROM_ERR_SB_SIZES] = "superblock sizes are inconsistent",
-    [EEROM_ERR_SIZE_PART] = "image is larger than the EEPROM the header describes",
-    [EEROM_ERR_TOO_LARGE] = "image inflates to more than max_size",
-    [EEROM_ERR_PAYLOAD_CRC] = "payload CRC mismatch: the payload is damaged",
-    [EEROM_ERR_INFLATE] = "payload is not a deflate stream of the declared size",
-    [EEROM_ERR_ROMFS_MAGIC] = "inflated image is not a ROMFS",
-    [EEROM_ERR_ROMFS_TRAILING] = "bytes after the ROMFS filesystem record",
-    [EEROM_ERR_ROMFS_RECORD] = "malformed ROMFS record",
-    [EEROM_ERR_ROMFS_BOUNDS] = "ROMFS record runs past its parent",
-    [EEROM_ERR_ROMFS_NAME] = "ROMFS entry name is empty, not UTF-8 or not a plain name",
-    [EEROM_ERR_ROMFS_DEPTH] = "ROMFS directories nest too deep",
-    [EEROM_ERR_ROMFS_POINTER] = "ROMFS data pointer outside the filesystem",
-    [EEROM_ERR_ROMFS_FILE] = "ROMFS file without a data record",
+    [EEROM_OK] = {"ok", "ok", EEROM_CLASS_OK},
+    [EEROM_ERR_HEADER_MAGIC] = {"header-magic", "no hexpansion header (bytes 1..3 are not HEX)", EEROM_CLASS_HEADER},
+    [EEROM_ERR_HEADER_VERSION] = {"header-version", "header manifest version is not 2024 or 2026", EEROM_CLASS_HEADER},
+    [EEROM_ERR_HEADER_CHECKSUM] = {"header-checksum", "header checksum mismatch", EEROM_CLASS_HEADER},
+    [EEROM_ERR_HEADER_GEOMETRY] = {"header-geometry", "header fs_offset, page size or EEPROM size is impossible", EEROM_CLASS_HEADER},
+    [EEROM_ERR_NO_IMAGE] = {"no-image", "no eerom superblock at fs_offset", EEROM_CLASS_NO_IMAGE},
+    [EEROM_ERR_TRUNCATED] = {"truncated", "image ends early", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SB_VERSION] = {"sb-version", "unsupported superblock format version", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SB_SIZE] = {"sb-size", "superblock size below the v1 minimum", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SB_CRC] = {"sb-crc", "superblock CRC mismatch: the superblock is damaged", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SB_METHOD] = {"sb-method", "unknown compression method", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SB_FLAGS] = {"sb-flags", "superblock flags name features this reader lacks", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SB_SIZES] = {"sb-sizes", "superblock sizes are inconsistent", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SIZE_PART] = {"size-part", "image is larger than the EEPROM the header describes", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_TOO_LARGE] = {"too-large", "image inflates to more than max_size", EEROM_CLASS_TOO_LARGE},
+    [EEROM_ERR_PAYLOAD_CRC] = {"payload-crc", "payload CRC mismatch: the payload is damaged", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_INFLATE] = {"inflate", "payload is not a deflate stream of the declared size", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_MAGIC] = {"romfs-magic", "inflated image is not a ROMFS", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_TRAILING] = {"romfs-trailing", "bytes after the ROMFS filesystem record", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_RECORD] = {"romfs-record", "malformed ROMFS record", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_BOUNDS] = {"romfs-bounds", "ROMFS record runs past its parent", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_NAME] = {"romfs-name", "ROMFS entry name is empty, not UTF-8 or not a plain name", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_DEPTH] = {"romfs-depth", "ROMFS directories nest too deep", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_POINTER] = {"romfs-pointer", "ROMFS data pointer outside the filesystem", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_ROMFS_FILE] = {"romfs-file", "ROMFS file without a data record", EEROM_CLASS_CORRUPT},
 };
 
 const char *eerom_err_name(eerom_err_t err) {
@@ -76,7 +48,7 @@ const char *eerom_err_name(eerom_err_t err) {
 }
 
 const char *eerom_err_message(eerom_err_t err) {
-    return (unsigned)err < EEROM_ERR__COUNT ? eerom_error_messages[err] : "unknown error";
+    return (unsigned)err < EEROM_ERR__COUNT ? eerom_errors[err].message : "unknown error";
 }
 
 eerom_err_class_t eerom_err_class(eerom_err_t err) {
