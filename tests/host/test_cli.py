@@ -37,7 +37,9 @@ def test_build_prints_a_fit_report(tmp_path):
     assert image.header.name == "Test" and image.header.total_size == 2048
     text = r.stdout
     for expected in ("app.mpy", "lib/greeting.mpy", "message.txt", ".py -> .mpy", "fits m24c16",
-                     "%d of 2048 B" % image.size, "badge today: THEX header + LittleFS (64 B blocks"):
+                     "%d of 2048 B" % image.size,
+                     "badge today, by the registry's size check (LittleFS, 64 B blocks, a formula)",
+                     "real LittleFS layout (MicroPython VfsLfs2)"):
         assert expected in text, (expected, text)
     assert "Traceback" not in r.stderr
 
@@ -72,7 +74,9 @@ def test_app_that_does_not_fit(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["build", "/nonexistent/app", "-o", "x", "--part", "m24c16"] + IDS, "does not exist"),
     (["build", EXAMPLE_APP, "-o", "x", "--part", "nosuchpart"] + IDS, "unknown EEPROM part"),
-    (["build", EXAMPLE_APP, "-o", "x"] + IDS, "which EEPROM is it for?"),
+    (["build", EXAMPLE_APP, "-o", "x"] + IDS, "no eeprom.json here to take the header from: give --part"),
+    (["build", EXAMPLE_APP, "-o", "x", "--part", "m24c16"], "no eeprom.json here to take the header from: "
+                                                             "give --vid and --pid"),
     (["build", EXAMPLE_APP, "-o", "x", "--part", "m24c16", "--vid", "0x10000", "--pid", "1"], "out of range"),
     (["build", EXAMPLE_APP, "-o", "x", "--part", "m24c16", "--vid", "1", "--pid", "1", "--name", "much too long"],
      "friendly name"),
@@ -237,11 +241,14 @@ def test_name_too_long_once_compiled(tmp_path):
 
 
 @pytest.mark.parametrize("decorator", ["native", "viper"])
-def test_native_code_needs_an_architecture(tmp_path, decorator):
-    app = app_with(tmp_path, {"app.py": "import micropython\n@micropython.%s\ndef f():\n    return 1\n"
+def test_native_code_is_built_for_the_badge_by_default(tmp_path, decorator):
+    app = app_with(tmp_path, {"app.py": "import micropython\n@micropython.%s\ndef f() -> int:\n    return 1\n"
                                         % decorator})
-    r = build(tmp_path, app)
-    assert_usage_error(r, "app.py", "@micropython.%s" % decorator, "architecture", "--arch", "--keep-py")
+    r = build(tmp_path, app, "--no-compare")
+    assert r.returncode == 0, r.stderr
+    assert "app.mpy" in r.stdout and ".py -> .mpy, xtensawin code" in r.stdout, r.stdout
+    r = run("inspect", tmp_path / "x.eerom")
+    assert r.returncode == 0 and "xtensawin native code" in r.stdout, r.stdout
 
 
 # -- the rest of the command line: bad numbers, choices, files --------------------------
@@ -325,7 +332,7 @@ def test_long_path_compiles(tmp_path):
 def test_littlefs_comparison_on_a_part_too_small_for_two_blocks(tmp_path):
     r = build(tmp_path, EXAMPLE_APP, part=("--size", "64", "--page", "32"))
     assert r.returncode == 3 and "Traceback" not in r.stdout, r.stdout
-    assert "badge today: THEX header + LittleFS (64 B blocks" in r.stdout and "of 0 blocks" in r.stdout, r.stdout
+    assert "registry's size check (LittleFS, 64 B blocks" in r.stdout and "of 0 blocks" in r.stdout, r.stdout
 
 
 def test_output_to_a_reader_that_went_away(tmp_path):

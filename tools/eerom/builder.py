@@ -7,9 +7,17 @@ from .errors import BuildError, ImageError, UsageError
 from .fileio import read_file
 from .header import Header
 from .image import METHOD_DEFLATE, SB_SIZE_V1, Image
+from .manifest import MANIFEST_NAME, REGISTRY_EXCLUDED
 
-SKIP_DIRS = {"__pycache__"}
-SKIP_SUFFIXES = (".pyc", ".pyo", "~")
+# Never part of an app: hidden files (.DS_Store, .git, editor swap files) are
+# skipped by their leading dot, and these by name or ending.
+SKIP_NAMES = {"__pycache__", "Thumbs.db", "desktop.ini"}
+SKIP_SUFFIXES = (".pyc", ".pyo", "~", ".bak", ".orig", ".rej")
+
+
+def skipped(name):
+    return (name.startswith(".") or name in SKIP_NAMES or name.endswith(SKIP_SUFFIXES)
+            or (name.startswith("#") and name.endswith("#")))  # an Emacs autosave
 
 
 class BuiltFile:
@@ -17,13 +25,15 @@ class BuiltFile:
         self.path = path  # path inside the image, '/'-separated
         self.source_size = source_size  # bytes in the app folder
         self.data = data  # bytes stored in the ROMFS
-        self.how = how  # "compiled", "kept", "data", "romfs"
+        self.how = how  # "compiled", "kept", "data", "romfs", "source" (native code, --arch none)
         self.marginal = None  # deflated bytes this file costs (filled by marginal_costs)
 
 
 class Build:
-    def __init__(self, part, files, romfs_image, image, method_label, warnings, layout="solid"):
+    def __init__(self, part, files, romfs_image, image, method_label, warnings, layout="solid", left_out=()):
         self.layout = layout
+        self.left_out = list(left_out)  # paths in the folder that are not part of the app
+        self.use_mpy = "USE_MPY" in self.left_out  # the registry ships this app compiled
         self.part = part
         self.files = files
         self.romfs = romfs_image
@@ -51,8 +61,13 @@ def is_romfs_file(path):
         return False
 
 
-def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
-    """Read an app folder into ({name: bytes | dict}, [BuiltFile], warnings)."""
+def collect(appdir, keep_py=False, mpy_cross=None, opt=3, arch=mpy.BADGE_ARCH, full_names=False, left_out=None):
+    """Read an app folder into ({name: bytes | dict}, [BuiltFile], warnings).
+
+    A registry folder (one with an eeprom.json) leaves out what the registry leaves
+    out of its tarballs (manifest.REGISTRY_EXCLUDED, at any depth); hidden files and
+    editor leftovers are always left out.  Their paths are appended to `left_out`.
+    With arch "none", a source with native code is stored as source."""
     if not os.path.exists(appdir):
         raise UsageError("%s does not exist" % appdir, hint="give the folder that holds your app.py")
     if not os.path.isdir(appdir):
@@ -60,6 +75,8 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
                          hint="give the folder that holds your app.py, or a .romfs made by `mpremote romfs build`")
     tree, files, warnings = {}, [], []
     binary = None if keep_py else (mpy_cross or mpy.default_mpy_cross())
+    excluded = REGISTRY_EXCLUDED if os.path.isfile(os.path.join(appdir, MANIFEST_NAME)) else ()
+    left_out = [] if left_out is None else left_out
 
     def visit(folder, rel, node, depth):
         if depth > romfs.MAX_DEPTH:
@@ -71,9 +88,10 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
             raise UsageError("cannot list %s: %s" % (folder, e.strerror or e)) from None
         for name in names:
             full = os.path.join(folder, name)
-            if name.startswith(".") or name in SKIP_DIRS or name.endswith(SKIP_SUFFIXES):
-                continue
             inner = rel + name
+            if skipped(name) or name in excluded:
+                left_out.append(inner + ("/" if os.path.isdir(full) else ""))
+                continue
             if not os.path.isdir(full) and not os.path.isfile(full):
                 raise UsageError("%s is not a regular file or folder (a broken link, a device, a pipe?)" % full,
                                  hint="remove it from the app folder")
@@ -96,7 +114,16 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
                 if os.path.isfile(os.path.join(folder, target)):
                     warnings.append("%s and %s both exist: using the compiled %s"
                                     % (inner, rel + target, inner))
-                node[target] = mpy.compile_source(data, inner, binary, opt)
+                try:
+                    node[target] = mpy.compile_source(data, inner, binary, opt, arch, full_names)
+                except mpy.NeedsArch as e:
+                    if arch != "none":
+                        raise
+                    warnings.append("%s has native code: stored as source (--arch none), which the board "
+                                    "compiles at import, in RAM" % inner)
+                    node[name] = data
+                    files.append(BuiltFile(inner, len(data), data, "source"))
+                    continue
                 files.append(BuiltFile(rel + target, len(data), node[target], "compiled"))
             elif name.endswith(".mpy"):
                 if os.path.isfile(full[:-4] + ".py") and not keep_py:
@@ -104,8 +131,10 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=0):
                 ok, text = mpy.describe(data)
                 if not ok:
                     raise BuildError("%s: %s" % (inner, text), hint="rebuild it with mpy-cross 1.23 or newer")
-                if "native" in text:
-                    warnings.append("%s: %s" % (inner, text))
+                native = mpy.mpy_arch(data)
+                if native and native != arch:
+                    warnings.append("%s holds %s native code, which runs only on that CPU, not on %s"
+                                    % (inner, native, "the badge" if arch == mpy.BADGE_ARCH else arch))
                 node[name] = data
                 files.append(BuiltFile(inner, len(data), data, "kept"))
             else:
@@ -124,14 +153,17 @@ LAYOUTS = ("solid", "paged", "auto")
 
 
 def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024",
-          keep_py=False, mpy_cross=None, opt=0, effort="best", layout="solid"):
+          keep_py=False, mpy_cross=None, opt=3, effort="best", layout="solid", arch=mpy.BADGE_ARCH,
+          full_names=False):
     """Build an image from an app folder or a .romfs file.  Does not check the fit.
 
     layout "solid": one deflate stream over the whole ROMFS, the smallest image.
     layout "paged": every file compressed alone and page-aligned on the part, so that
     reflashing after a change to one file rewrites few pages (compress.paged).
     layout "auto": paged if that image fits the part, else solid (what `eerom flash`
-    does with an app folder)."""
+    does with an app folder).
+    Sources compile as the registry compiles them (-O3, native code for `arch`,
+    tracebacks naming the file alone unless `full_names`)."""
     if layout not in LAYOUTS:
         raise UsageError("unknown layout %r" % layout, hint="use %s" % ", ".join(LAYOUTS))
     if is_romfs_file(source):
@@ -142,10 +174,11 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
             raise UsageError("%s: %s" % (source, e.message),
                              hint="make it again with `mpremote romfs build`, or give the app folder") from None
         files = [BuiltFile(path, len(f.data), f.data, "romfs") for path, f in romfs.walk_files(root)]
-        warnings = []
+        warnings, left_out = [], []
         tree = _tree_of(files)
     else:
-        tree, files, warnings = collect(source, keep_py, mpy_cross, opt)
+        left_out = []
+        tree, files, warnings = collect(source, keep_py, mpy_cross, opt, arch, full_names, left_out)
         romfs_image = romfs.write(tree)
     header = Header.for_part(part, vid, pid, name, unique_id, manifest_version)
     header.pack()  # raises UsageError on a bad field before the slow compression
@@ -156,7 +189,7 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
             break
     # Self-check: what we wrote must read back through the full checker.
     Image.from_bytes(image.to_bytes(), max_image_size=max(len(image_bytes), 1), check_part_size=False)
-    return Build(part, files, image_bytes, image, label, warnings, chosen)
+    return Build(part, files, image_bytes, image, label, warnings, chosen, left_out)
 
 
 def _encode(tree, romfs_image, part, layout, effort):

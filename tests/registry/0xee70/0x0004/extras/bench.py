@@ -1,0 +1,1 @@
+print("a bench test run on a PC, not on the badge")

@@ -1,0 +1,2 @@
+from . import photo_note
+__app_export__ = None

@@ -1,0 +1,1 @@
+NOTE = "the picture is too big for a 2 KiB part"

@@ -1,0 +1,5 @@
+class Broken:
+    def update(self, delta)
+        pass
+
+__app_export__ = Broken

@@ -1,0 +1,1 @@
+__app_export__ = None
