@@ -344,3 +344,49 @@ def test_output_to_a_reader_that_went_away(tmp_path):
     stderr = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
+# -- --device auto ----------------------------------------------------------------------
+
+class _Port:
+    """What serial.tools.list_ports.comports() lists (this machine has no USB board)."""
+
+    def __init__(self, device, vid=None, pid=None):
+        self.device, self.vid, self.pid = device, vid, pid
+
+    def __lt__(self, other):  # pyserial's ListPortInfo sorts by device name
+        return self.device < other.device
+
+
+def test_device_auto_picks_the_first_usb_serial_port_that_opens(monkeypatch):
+    import pty
+
+    import serial.tools.list_ports
+
+    from eerom import link
+
+    controller, board = pty.openpty()  # a real serial port, opened by mpremote's transport
+    name = os.ttyname(board)  # /dev/pts/N
+    unplugged = "/dev/aaa-eerom-unplugged"  # sorts first, and cannot be opened
+    ports = [_Port(name, 0x303A, 0x1001), _Port("/dev/ttyS0"), _Port(unplugged, 0x303A, 0x1001)]
+    assert link.usb_serial_ports(ports) == [unplugged, name]  # sorted; no VID/PID: not a USB board
+    monkeypatch.setattr(serial.tools.list_ports, "comports", lambda: ports)
+    try:
+        port, transport = link._first_board(115200)
+        transport.close()
+    finally:
+        os.close(controller)
+        os.close(board)
+    assert port == name
+
+
+def test_device_auto_without_a_board_says_so(monkeypatch):
+    import serial.tools.list_ports
+
+    from eerom import link
+    from eerom.errors import DeviceError
+
+    monkeypatch.setattr(serial.tools.list_ports, "comports", lambda: [_Port("/dev/ttyS0")])
+    with pytest.raises(DeviceError, match="no board found: no USB serial port is connected") as e:
+        link._first_board(115200)
+    assert "--device PORT" in e.value.hint

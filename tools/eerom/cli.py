@@ -168,8 +168,9 @@ unless --addr is given.
 
 EPILOG_FLASH = """\
 examples:
+  eerom flash hello.eerom --bus 1                  (the first USB board found, hexpansion port 1)
   eerom flash hello.eerom --device /dev/ttyACM0 --bus 1
-  eerom flash examples/hello_hexpansion --device /dev/ttyACM0 --bus 1   (built on the fly)
+  eerom flash 0xCAFE/0x0C02 --bus 1                (a registry folder, built on the fly)
 
 Only pages that differ are written: the board reports a digest of every page first,
 and an unchanged image writes nothing.  Writes go in an order that leaves an image
@@ -189,8 +190,9 @@ def _add_device_args(p):
     # Numbers are taken as text and checked by _session(), which says in one line
     # what is wrong with each.
     g = p.add_argument_group("board and bus")
-    g.add_argument("--device", "-d", required=True, metavar="PORT",
-                   help="serial port of the board, e.g. /dev/ttyACM0 or COM3")
+    g.add_argument("--device", "-d", default="auto", metavar="PORT",
+                   help="serial port of the board, e.g. /dev/ttyACM0 or COM3; auto (the default): the "
+                        "first USB serial board found, as mpremote picks it")
     g.add_argument("--baudrate", default="115200", metavar="BAUD", help="for UART boards (default 115200)")
     g.add_argument("--bus", metavar="N", help="I2C bus id: machine.I2C(N) (default 0)")
     g.add_argument("--sda", metavar="PIN", help="SDA pin, for boards without preset buses")

@@ -152,6 +152,34 @@ def attrtuple(text):
 
 # -- the link ------------------------------------------------------------------------
 
+AUTO = "auto"  # --device auto: the first board found, as `mpremote connect auto` picks it
+
+
+def usb_serial_ports(ports):
+    """The ports `mpremote connect auto` would try, in its order: USB serial ports
+    (those with a USB VID and PID), sorted."""
+    return [p.device for p in sorted(ports) if p.vid is not None and p.pid is not None]
+
+
+def _first_board(baudrate):
+    """(port, transport) of the first USB serial port that opens; ports another
+    program holds are passed over, as mpremote passes them over."""
+    import serial.tools.list_ports
+    from mpremote.transport import TransportError
+    from mpremote.transport_serial import SerialTransport
+
+    tried = usb_serial_ports(serial.tools.list_ports.comports())
+    for port in tried:
+        try:
+            return port, SerialTransport(port, baudrate=baudrate)
+        except TransportError as e:
+            if not str(e.args[0] if e.args else e).startswith("failed to access"):
+                raise DeviceError("no board at %s (%s)" % (port, e), hint="give --device PORT") from None
+    raise DeviceError("no board found: %s" % ("none of %s could be opened" % ", ".join(tried) if tried
+                                              else "no USB serial port is connected"),
+                      hint="plug the badge in by USB (and close other programs using it), "
+                           "or give --device PORT; `mpremote devs` lists the ports")
+
 class Link:
     """A session with a board: raw REPL entered once (with a soft reset) and its
     capabilities probed.  connect() loads the helper and makes its Eeprom object,
@@ -163,11 +191,14 @@ class Link:
         from mpremote.transport_serial import SerialTransport
 
         self.device = device
-        try:
-            self.transport = SerialTransport(device, baudrate=baudrate)
-        except (TransportError, OSError) as e:
-            raise DeviceError("no board at %s (%s)" % (device, e),
-                              hint="check the cable and the port name (mpremote devs lists them)") from None
+        if device == AUTO:
+            self.device, self.transport = _first_board(baudrate)
+        else:
+            try:
+                self.transport = SerialTransport(device, baudrate=baudrate)
+            except (TransportError, OSError) as e:
+                raise DeviceError("no board at %s (%s)" % (device, e),
+                                  hint="check the cable and the port name (mpremote devs lists them)") from None
         self.serial = CountingSerial(self.transport.serial)
         self.transport.serial = self.serial
         try:
