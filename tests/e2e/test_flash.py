@@ -447,3 +447,50 @@ def test_bad_device_arguments_get_one_line(board, tmp_path, command):
             lines = r.stderr.strip().splitlines()
             assert (r.returncode, len(lines)) == (2, 1) and "--size" in lines[0], (args, r.stderr)
     assert board.stats()["page_writes"] == 0
+
+
+# -- registry folders (issue 9) ---------------------------------------------------------
+
+REGISTRY = os.path.join(HERE, "..", "registry")
+
+
+def run_app(board, call):
+    """Import hexpansion_1.app from the EEPROM as the badge does; return repr of `call`
+    applied to its exported app object."""
+    import ast
+    return ast.literal_eval(board.exec(
+        "import eerom, machine, os, sys\nos.chdir('/')\n"
+        "eerom.mount(machine.I2C(1), '/hexpansion_1')\n"
+        "app = __import__('hexpansion_1.app').app.__app_export__(config=1)\n"
+        "print(repr(%s))\n"
+        "import vfs\nvfs.umount('/hexpansion_1')\n"
+        "for m in [m for m in sys.modules if m.startswith('hexpansion_1')]:\n    del sys.modules[m]\n" % call))
+
+
+def test_flash_a_registry_folder_with_no_flags(board):
+    import json
+    from eerom.header import Header
+
+    folder = os.path.join(REGISTRY, "0xee70", "0x0003")
+    board.attach("m24c64")
+    r = cli("flash", folder, "--device", board.port, "--bus", 1, "-q", check=0)
+    assert "built %s" % folder in r.stdout and "for m24c64" in r.stdout
+    with open(os.path.join(folder, "eeprom.json")) as f:
+        doc = json.load(f)
+    header = Header.unpack(bytes(board.memory()[:32]))
+    assert (header.vid, header.pid, header.name, header.total_size, header.page_size) == (
+        int(doc["vid"], 16), int(doc["pid"], 16), doc["friendly_name"], 8192, 32)
+    assert run_app(board, "app.summary()") == {"words": ["tildagon", "hexpansion", "eeprom"],
+                                                "shapes": ["hexagon/6", "triangle/3"], "sprite": sum(range(64))}
+
+
+def test_flash_says_when_the_board_cannot_run_the_native_code(board):
+    folder = os.path.join(REGISTRY, "0xee70", "0x0002")
+    board.attach("m24c64")
+    r = cli("flash", folder, "--device", board.port, "--bus", 1, "-q", check=0)  # for the badge
+    # the qemu firmware says it loads armv7em code (MPY_FEATURE_ARCH), which takes armv7m too
+    assert re.search(r"note: fast.mpy holds xtensawin native code, which this board \(armv7e?m\) cannot run",
+                     r.stdout), r.stdout
+    r = cli("flash", folder, "--device", board.port, "--bus", 1, "-q", "--arch", "armv7m", check=0)
+    assert "note:" not in r.stdout
+    assert run_app(board, "app.results()['scale']") == sum(1234 * (i + 1) for i in range(5)) & 0xFFFF

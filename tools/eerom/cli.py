@@ -258,8 +258,21 @@ def _interrupted_hint():
             "run the same command again to finish it")
 
 
+def _native_code(data):
+    """{path: arch} of the .mpy files with native code in an image (empty when the
+    image cannot be read: flashing checks it)."""
+    from . import romfs
+
+    try:
+        image = Image.from_bytes(data)
+        return {path: mpy.mpy_arch(f.data) for path, f in romfs.walk_files(romfs.check(image.romfs))
+                if path.endswith(".mpy") and mpy.mpy_arch(f.data)}
+    except (ImageError, ValueError):
+        return {}
+
+
 def cmd_flash(args):
-    from . import builder, flash, report
+    from . import builder, flash, manifest, report
     from .builder import parse_int
 
     source = args.source
@@ -271,24 +284,33 @@ def cmd_flash(args):
         if os.path.isfile(source) and not builder.is_romfs_file(source):
             data = read_file(source)
         else:
+            found = manifest.load(source) if os.path.isdir(source) else None
             current = session.header()
             part = _resolve_part(args, required=False)
-            if part is None:
+            if found is None and part is None:  # the part the EEPROM's header names
                 if current is None:
                     raise UsageError("the EEPROM has no header to take the part from",
                                      hint="give --part (and --vid, --pid, --name)")
                 part = custom_part(current.total_size, current.page_size,
                                    8 if session.addrsize == 8 else 16)
-            vid = parse_int(args.vid, "--vid") if args.vid else getattr(current, "vid", None)
-            pid = parse_int(args.pid, "--pid") if args.pid else getattr(current, "pid", None)
-            if vid is None or pid is None:
-                raise UsageError("the EEPROM has no header to take VID and PID from", hint="give --vid and --pid")
-            name = args.name if args.name is not None else getattr(current, "name", "")
-            uid = parse_int(args.unique_id, "--unique-id") if args.unique_id else getattr(current, "unique_id", 0)
+            number = (lambda text, what: parse_int(text, what) if text else None)
+            given = dict(vid=number(args.vid, "--vid"), pid=number(args.pid, "--pid"), name=args.name,
+                         unique_id=number(args.unique_id, "--unique-id"))
+            if found is None:  # an app folder: what is not given, as the EEPROM has it now
+                for key, value in given.items():
+                    if value is None:
+                        given[key] = getattr(current, key, None)
+                given["unique_id"] = given["unique_id"] or 0
+                given["name"] = given["name"] or ""
+                if given["vid"] is None or given["pid"] is None:
+                    raise UsageError("the EEPROM has no header to take VID and PID from",
+                                     hint="give --vid and --pid")
+            options = manifest.settings(found, part, flag="--part" if args.part else "--size", **given)
             # "auto": paged, so that the next flash after an edit writes few pages,
             # unless only the smaller solid layout fits the part
-            result = builder.build(source, part, vid, pid, name=name, unique_id=uid, keep_py=args.keep_py,
-                                   layout=args.layout or "auto")
+            result = builder.build(source, keep_py=args.keep_py, layout=args.layout or "auto", arch=args.arch,
+                                   **options)
+            part = result.part
             if not result.fits:
                 raise FitError("%s needs %d B, %s holds %d B" % (source, result.size, part.name, part.size),
                                hint=report.not_fitting_hint(result))
@@ -307,6 +329,14 @@ def cmd_flash(args):
         print("flashed %s (%s, %04X:%04X): %s" % (source, image.header.name, image.header.vid,
                                                   image.header.pid, res.summary()))
         print("verified: every page reads back as written")
+        native = _native_code(data)
+        if native:
+            board = session.link.native_arch()
+            foreign = sorted(path for path, arch in native.items() if not mpy.loads_on(board, arch))
+            if foreign:
+                print("note: %s hold%s %s native code, which this board (%s) cannot run; a board of that "
+                      "CPU can (the badge: xtensawin)" % (", ".join(foreign), "s" if len(foreign) == 1 else "",
+                                                          native[foreign[0]], board or "unknown"))
         if mounted:
             info, files = mounted
             print("the board mounts it: %d B inflated, files %s" % (info.image_size, ", ".join(files)))
@@ -521,12 +551,14 @@ def make_parser():
     f.add_argument("source", metavar="IMAGE|APPDIR", help="an image from `eerom build`, an app folder or a .romfs")
     _add_device_args(f)
     _add_part_args(f)
-    g = f.add_argument_group("building an app folder (default: from the EEPROM's header)")
+    g = f.add_argument_group("building an app folder (default: from its eeprom.json, else the EEPROM's header)")
     g.add_argument("--vid")
     g.add_argument("--pid")
     g.add_argument("--name")
     g.add_argument("--unique-id")
     g.add_argument("--keep-py", action="store_true")
+    g.add_argument("--arch", choices=mpy.ARCH_NAMES, default=mpy.BADGE_ARCH, metavar="ARCH",
+                   help="CPU for native code: xtensawin (default, the badge), none, x64, armv7m, ...")
     g.add_argument("--layout", choices=("solid", "paged", "auto"),
                    help="default auto: paged if it fits (cheap reflashes), else solid")
     f.add_argument("--force", action="store_true", help="flash even if the EEPROM's header says it is too small")

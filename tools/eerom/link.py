@@ -245,6 +245,14 @@ class Link:
         except TransportError as e:
             raise DeviceError("lost the board at %s (%s)" % (self.device, e)) from None
 
+    def native_arch(self):
+        """The .mpy native-code architecture the board's MicroPython loads, as a name
+        (mpy.ARCH_NAMES), "none" when it loads none, or None when it does not say."""
+        from .mpy import arch_name
+
+        value = int(self.run("import sys\nprint(getattr(sys.implementation,'_mpy',-1))"))
+        return None if value < 0 else arch_name((value >> 10) & 0x3F)
+
     def probe(self):
         bits = int(self.run("r=0\nfor i,c in enumerate(%r):\n try:exec(c);r|=1<<i\n except:pass\nprint(r)"
                             % (tuple(PROBES.values()),)))

@@ -40,6 +40,18 @@ def mpy_arch(data):
     return arch_name(arch) if arch else None
 
 
+def loads_on(board, arch):
+    """Can a board whose MicroPython loads `board` native code (a name, or None when
+    unknown) run `arch` code?  As persistentcode.h's MPY_FEATURE_ARCH_TEST: the same
+    architecture, or on ARM an older one of armv6m..armv7emdp."""
+    if board is None:
+        return True  # it did not say: assume it can
+    if board == arch:
+        return True
+    arm = ARCH_NAMES[ARCH_NAMES.index("armv6m"):ARCH_NAMES.index("armv7emdp") + 1]
+    return board in arm and arch in arm and arm.index(arch) <= arm.index(board)
+
+
 class NeedsArch(UsageError):
     """The source holds native code (@micropython.native, .viper or assembler), which
     mpy-cross compiles only for a given CPU architecture."""
