@@ -27,6 +27,17 @@ def report(**kw):
     print('RESULT ' + json.dumps(kw))
 def mounted():
     return [p for _, p in vfs.mount()]
+def fill_heap(junk):
+    # Fill the free heap with 16-byte objects kept in `junk`; return how many.
+    gc.collect()
+    n = 0
+    try:
+        while n < len(junk):
+            junk[n] = bytearray(16)
+            n += 1
+    except MemoryError:
+        pass
+    return n
 # An EEPROM of `part` (a name in eeprom_sim.PARTS) on a bus of `kind`: the simulator
 # in Python ("sim", duck-typed I2C) or the fake native bus in C ("native"; and
 # "native-nowrite1", without combined write-then-read transfers).

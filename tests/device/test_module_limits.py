@@ -431,14 +431,7 @@ MEMORY = """
 bus = new_bus_of("native", "m24c16", ARGS[0])
 def attempt(junk, slack):
     # A function: its locals allocate nothing (module-level names would grow globals).
-    gc.collect()
-    n = 0
-    try:
-        while n < len(junk):
-            junk[n] = bytearray(16)
-            n += 1
-    except MemoryError:
-        pass
+    n = fill_heap(junk)
     freed = 0
     while freed < slack and n > 0:  # the last ones are adjacent: one hole of `slack` bytes
         n -= 1

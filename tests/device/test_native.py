@@ -244,14 +244,7 @@ out = [0, 0]  # imported, free heap before the import: made before the heap is f
 def attempt(k):
     # Fill the heap with small objects, free the last k (one hole), import.
     junk = [None] * 8000
-    gc.collect()
-    n = 0
-    try:
-        while n < len(junk):
-            junk[n] = bytearray(16)
-            n += 1
-    except MemoryError:
-        pass
+    n = fill_heap(junk)
     for i in range(k):
         junk[n - 1 - i] = None
     gc.collect()

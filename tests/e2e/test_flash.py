@@ -494,3 +494,25 @@ def test_flash_says_when_the_board_cannot_run_the_native_code(board):
     r = cli("flash", folder, "--device", board.port, "--bus", 1, "-q", "--arch", "armv7m", check=0)
     assert "note:" not in r.stdout
     assert run_app(board, "app.results()['scale']") == sum(1234 * (i + 1) for i in range(5)) & 0xFFFF
+
+
+def test_flash_keeps_what_the_eeprom_holds_before_fs_offset(board, tmp_path):
+    # A maker's own data between the header and fs_offset 64 (the registry's HexDrive2
+    # keeps an extended header at 0x20): readers ignore it, so a flash leaves it there.
+    from eerom.header import Header
+    part = get_part("m24256")  # 64-byte pages: fs_offset 64
+    own = bytes(range(0x20, 0x40))
+    before = Header.for_part(part, 0xCA75, 0x1337, "Mine").pack() + own
+    board.attach(part, data=before)
+    image = build_image(EXAMPLE_APP, "m24256", name="Hello").image.to_bytes()
+    path = tmp_path / "x.eerom"
+    path.write_bytes(image)
+    r = cli("flash", path, "--device", board.port, "--bus", 1, "-q", check=0)
+    assert "the board mounts it" in r.stdout
+    memory = bytes(board.memory())
+    assert memory[32:64] == own and memory[:32] == image[:32] and memory[64:len(image)] == image[64:]
+    cli("verify", path, "--device", board.port, "--bus", 1, "-q", check=0)
+    # a blank part has nothing to keep: the fill is written as 0xff
+    board.attach(part)
+    cli("flash", path, "--device", board.port, "--bus", 1, "-q", check=0)
+    assert bytes(board.memory())[:len(image)] == image

@@ -317,8 +317,11 @@ def test_folders_nested_too_deep(tmp_path):
     app = app_with(tmp_path, {"app.py": "x = 1\n", "/".join("d%d" % i for i in range(17)) + "/f.txt": "x"})
     assert_usage_error(build(tmp_path, app, "--no-compare"), "d16", "16")
     loop = app_with(tmp_path, {"app.py": "x = 1\n"}, name="loop")
-    os.symlink("..", loop / "up")  # a link to a parent folder: a loop
+    os.symlink(".", loop / "again")  # a link to its own folder: a loop
     assert_usage_error(build(tmp_path, loop, "--no-compare", timeout=60), "16")
+    os.remove(loop / "again")
+    os.symlink("..", loop / "up")  # a link to a parent folder leaves the app
+    assert_usage_error(build(tmp_path, loop, "--no-compare", timeout=60), "up is a link to", "outside the app folder")
 
 
 def test_long_path_compiles(tmp_path):

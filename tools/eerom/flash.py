@@ -13,7 +13,7 @@ import time
 
 from . import planner
 from .errors import DeviceError, FitError, ImageError, UsageError
-from .header import Header
+from .header import HEADER_SIZE, Header
 from .image import SB_MAGIC, Image
 from .link import Link, digest
 
@@ -229,8 +229,21 @@ def flash_image(session, data, progress, force=False):
     if current is not None and current.page_size < page:
         page = current.page_size  # writing in smaller pages is always safe
     session.page = page
+    data = keep_fill(session, image, data)
     result = program(session, data, progress, image.header.fs_offset, image.superblock.sb_size)
     return image, result
+
+
+def keep_fill(session, image, data):
+    """`data` with the bytes between the header and fs_offset that the EEPROM holds
+    now, when its header has the same fs_offset: readers ignore them (SPEC section 2),
+    and some makers keep their own data there (an extended header at 0x20)."""
+    fs_offset = image.header.fs_offset
+    current = session.header()
+    if fs_offset <= HEADER_SIZE or current is None or current.fs_offset != fs_offset:
+        return data
+    kept = session.link.read(HEADER_SIZE, fs_offset - HEADER_SIZE)
+    return data[:HEADER_SIZE] + kept + data[fs_offset:]
 
 
 def read_all(session, size, progress, chunk=1024):
@@ -247,7 +260,7 @@ def verify(session, data, progress):
     """Compare the EEPROM with the image `data`, page by page: (Image, {region: [page
     numbers]} of the pages that differ, empty when it holds the image)."""
     image = Image.from_bytes(data)
-    data = image.to_bytes()
+    data = keep_fill(session, image, image.to_bytes())
     session.page = image.header.page_size
     parts = planner.pieces(len(data), session.page)
     progress.begin("verify", len(parts))

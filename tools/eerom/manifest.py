@@ -102,10 +102,18 @@ def _hex16(doc, key, path):
 
 def parse(text, path):
     """Check the text of an eeprom.json; return a Manifest or raise UsageError."""
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        for k in keys:
+            if keys.count(k) > 1:
+                raise UsageError("%s: %s appears twice" % (path, k), hint="keep one of them")
+        return dict(pairs)
+
     try:
-        doc = json.loads(text)
-    except ValueError as e:  # json.JSONDecodeError, UnicodeDecodeError
-        raise UsageError("%s: not valid JSON: %s" % (path, e), hint="compare with another folder's eeprom.json") from None
+        doc = json.loads(text, object_pairs_hook=no_duplicates)
+    except ValueError as e:  # json.JSONDecodeError, UnicodeDecodeError, too many digits
+        raise UsageError("%s: not valid JSON: %s" % (path, str(e).split(";")[0]),
+                         hint="compare with another folder's eeprom.json") from None
     if not isinstance(doc, dict):
         raise UsageError("%s: holds %s, not an object of header fields" % (path, type(doc).__name__))
     version = _field(doc, "manifest_version", path, str, '"2024" (every badge) or "2026" (2.x firmware)')
@@ -129,6 +137,11 @@ def parse(text, path):
     if not 0 <= uid <= 0xFFFF:
         raise UsageError("%s: unique_id %d does not fit 16 bits" % (path, uid), hint="0 when unused")
     name = _field(doc, "friendly_name", path, str, "the name the badge shows")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800": valid JSON, not text
+        raise UsageError("%s: friendly_name %s is not text (a lone surrogate)" % (path, json.dumps(name)),
+                         hint="the name the badge shows, in UTF-8") from None
     m = Manifest(path, version.encode(), fs_offset, page, total, vid, pid, uid, name)
     if m.name != name:
         m.warnings.append("%s: friendly_name %r is cut to %r: the header holds %d bytes"
@@ -151,8 +164,8 @@ def settings(manifest, part=None, vid=None, pid=None, name=None, unique_id=None,
     than the manifest's EEPROM is a conflict, not an override.  Returns the keyword
     arguments of builder.build for them."""
     if manifest is not None and part is not None and part.size < manifest.total_size:
-        raise UsageError("%s %s holds %d B, but %s says eeprom_total_size %d"
-                         % (flag, part.name, part.size, manifest.path, manifest.total_size),
+        raise UsageError("%s holds %d B, but %s says eeprom_total_size %d"
+                         % (flag, part.size, manifest.path, manifest.total_size),
                          hint="drop %s to build for the part eeprom.json names, or correct eeprom.json" % flag)
     missing = [opt for opt, value in (("--vid", vid), ("--pid", pid)) if value is None]
     if manifest is None and (part is None or missing):

@@ -6,27 +6,32 @@ hex, from the folder names).  `eerom registry` writes `firmware_0xvvvv_0xpppp.ee
 beside those names, and a report as Markdown (for a GitHub step summary) and JSON.
 """
 
-import concurrent.futures
 import json
+import multiprocessing
 import os
 import sys
 import time
 
 from . import builder, manifest, report
 from .errors import EeromError, UsageError
+from .fileio import write_file
 
 REPORT_NAME = "eerom-report"
 STATUS_OK, STATUS_TOO_BIG, STATUS_FAILED, STATUS_SKIPPED = "fits", "does not fit", "failed", "skipped"
 
 
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_app_dir(name):
+    """build.sh takes every folder matching 0x*/0x*/."""
+    return name.startswith("0x")
+
+
 def _hex_name(name):
     """The number a registry folder name such as "0x025D" stands for, or None."""
-    if len(name) < 3 or name[:2].lower() != "0x":
-        return None
-    try:
-        return int(name[2:], 16)
-    except ValueError:
-        return None
+    digits = name[2:]
+    return int(digits, 16) if name.startswith("0x") and digits and set(digits) <= HEX_DIGITS else None
 
 
 class App:
@@ -37,6 +42,7 @@ class App:
         self.folder = "%s/%s" % (vid_dir, pid_dir)
         self.vid, self.pid = _hex_name(vid_dir), _hex_name(pid_dir)
         self.image_name = "firmware_%s_%s.eerom" % (vid_dir.lower(), pid_dir.lower())
+        self.clash = None  # the folder that already has this image name
 
 
 def find_apps(repo, only=()):
@@ -44,13 +50,17 @@ def find_apps(repo, only=()):
     `only` ("VID/PID" strings, hex with or without 0x)."""
     if not os.path.isdir(repo):
         raise UsageError("%s is not a folder" % repo, hint="give a checkout of the hexpansion registry")
-    apps = []
+    apps, names = [], {}
     for vid_dir in sorted(os.listdir(repo), key=str.lower):
-        if _hex_name(vid_dir) is None or not os.path.isdir(os.path.join(repo, vid_dir)):
+        if not _is_app_dir(vid_dir) or not os.path.isdir(os.path.join(repo, vid_dir)):
             continue
         for pid_dir in sorted(os.listdir(os.path.join(repo, vid_dir)), key=str.lower):
-            if _hex_name(pid_dir) is not None and os.path.isdir(os.path.join(repo, vid_dir, pid_dir)):
-                apps.append(App(repo, vid_dir, pid_dir))
+            if _is_app_dir(pid_dir) and os.path.isdir(os.path.join(repo, vid_dir, pid_dir)):
+                app = App(repo, vid_dir, pid_dir)
+                app.clash = names.setdefault(app.image_name, app.folder)
+                if app.clash == app.folder:
+                    app.clash = None
+                apps.append(app)
     if not apps:
         raise UsageError("%s has no 0xVVVV/0xPPPP/ folders" % repo,
                          hint="give a checkout of github.com/emfcamp/hexpansion-firmwares")
@@ -69,9 +79,16 @@ def _parse_only(text):
     try:
         if not sep:
             raise ValueError
-        return int(vid, 16), int(pid, 16)
+        return _number(vid), _number(pid)
     except ValueError:
         raise UsageError("--only %s: give VID/PID in hex, e.g. 0xCAFE/0x0C02" % text) from None
+
+
+def _number(text):
+    digits = text[2:] if text.lower().startswith("0x") else text
+    if not digits or not set(digits) <= HEX_DIGITS:
+        raise ValueError(text)
+    return int(digits, 16)
 
 
 def _has_code(folder):
@@ -93,11 +110,14 @@ def build_app(app, outdir, arch, effort):
     """Build one app; return its report row (a dict of plain values)."""
     row = {"folder": app.folder, "image": None, "name": None, "part": None, "part_size": None,
            "registry_used": None, "registry_room": None, "registry_fits": None,
-           "eerom_bytes": None, "eerom_percent": None, "status": STATUS_FAILED, "reason": None}
+           "eerom_bytes": None, "eerom_percent": None, "status": STATUS_FAILED, "reason": None, "warnings": []}
+    image_path = os.path.join(outdir, app.image_name)
     try:
+        if app.clash:  # 0xABCD/ and 0xabcd/ on a case-sensitive file system
+            raise UsageError("its image name %s is %s's too: rename one folder" % (app.image_name, app.clash))
         found = manifest.load(app.path)
         if found is not None:
-            row.update(name=found.friendly_name, part=found.part.name, part_size=found.part.size)
+            row.update(name=found.name, part=found.part.name, part_size=found.part.size)
         if not _has_code(app.path):
             row.update(status=STATUS_SKIPPED, reason="no code: nothing to build")
             return row
@@ -107,23 +127,27 @@ def build_app(app, outdir, arch, effort):
         reg = report.registry_estimate(result, found)
         row.update(registry_used=reg.used, registry_room=reg.room, registry_fits=reg.fits,
                    eerom_bytes=result.size, eerom_percent=round(100.0 * result.size / result.part.size, 1))
+        row["warnings"] = [w.replace(app.path + os.sep, "") for w in found.warnings + result.warnings]
         if not result.fits:
             row.update(status=STATUS_TOO_BIG, reason="%d B over the %d B part" % (result.size - result.part.size,
                                                                                result.part.size))
-            return row
-        with open(os.path.join(outdir, app.image_name), "wb") as f:
-            f.write(result.image.to_bytes())
-        row.update(status=STATUS_OK, image=app.image_name)
-        row["warnings"] = [w.replace(app.path + os.sep, "") for w in found.warnings + result.warnings]
+        else:
+            # whole or not at all, even when the build is stopped
+            write_file(image_path + ".part", result.image.to_bytes())
+            os.replace(image_path + ".part", image_path)
+            row.update(status=STATUS_OK, image=app.image_name)
     except EeromError as e:
         row["reason"] = _one_line(e).replace(app.path + os.sep, "")
+    except Exception as e:  # one app's surprise must not cost the others their report
+        row["reason"] = "eerom failed: %s: %s" % (type(e).__name__, e)
+    if row["status"] != STATUS_OK and os.path.exists(image_path):
+        os.remove(image_path)  # an image of an earlier run is not this folder's image any more
     return row
 
 
 def build_all(apps, outdir, arch, effort="best", jobs=None, log=None):
     """Build `apps` over `jobs` processes (default: every core); return their rows in
     the order of `apps`.  `log(done, total, row)` is called as each one ends."""
-    os.makedirs(outdir, exist_ok=True)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(apps)))
     rows = [None] * len(apps)
     if jobs == 1:
@@ -132,13 +156,20 @@ def build_all(apps, outdir, arch, effort="best", jobs=None, log=None):
             if log:
                 log(i + 1, len(apps), rows[i])
         return rows
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(build_app, app, outdir, arch, effort): i for i, app in enumerate(apps)}
-        for done, future in enumerate(concurrent.futures.as_completed(pending), 1):
-            rows[pending[future]] = future.result()
+    work = [(i, app, outdir, arch, effort) for i, app in enumerate(apps)]
+    # multiprocessing.Pool, not concurrent.futures: leaving the `with` (Ctrl-C
+    # included) terminates the workers instead of waiting for every queued build.
+    with multiprocessing.Pool(jobs) as pool:
+        for done, (i, row) in enumerate(pool.imap_unordered(_build_numbered, work), 1):
+            rows[i] = row
             if log:
-                log(done, len(apps), rows[pending[future]])
+                log(done, len(apps), row)
     return rows
+
+
+def _build_numbered(job):
+    i, app, outdir, arch, effort = job
+    return i, build_app(app, outdir, arch, effort)
 
 
 def summary(rows):
@@ -159,7 +190,8 @@ def exit_status(rows):
 
 def markdown(rows, arch):
     def cell(text):
-        return str(text).replace("|", "\\|").replace("\n", " ")
+        text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return text.replace("|", "\\|").replace("\n", " ")
 
     out = ["## eerom images", "", summary(rows) + " (native code for %s)." % arch, "",
            "| app | name | part | registry check (LittleFS formula) | eerom image | result |",
@@ -167,14 +199,16 @@ def markdown(rows, arch):
     for r in rows:
         reg = "-"
         if r["registry_used"] is not None:
-            reg = "%d / %d B (%d %%)%s" % (r["registry_used"], r["registry_room"],
-                                          round(100.0 * r["registry_used"] / r["registry_room"]),
-                                          "" if r["registry_fits"] else ", fails")
+            reg = "%d / %d B (%s)%s" % (r["registry_used"], r["registry_room"],
+                                       report.percent(r["registry_used"], r["registry_room"]),
+                                       "" if r["registry_fits"] else ", fails")
         ee = "-" if r["eerom_bytes"] is None else "%d B (%s %% of the part)" % (r["eerom_bytes"], r["eerom_percent"])
         result = {STATUS_OK: "fits", STATUS_TOO_BIG: "**does not fit**", STATUS_FAILED: "**failed**",
                   STATUS_SKIPPED: "skipped"}[r["status"]]
         if r["reason"]:
             result += ": " + r["reason"]
+        for w in r["warnings"]:
+            result += "; warning: " + w
         part = "-" if r["part"] is None else "%s (%d B)" % (r["part"], r["part_size"])
         out.append("| %s |" % " | ".join(cell(c) for c in (r["folder"], r["name"] or "-", part, reg, ee, result)))
     out += ["", "Registry check: the figure of the registry's size check (sizecheck.sh), used / room, for the "
@@ -183,17 +217,24 @@ def markdown(rows, arch):
 
 
 def write_reports(rows, outdir, arch, seconds):
-    with open(os.path.join(outdir, REPORT_NAME + ".md"), "w", encoding="utf-8") as f:
-        f.write(markdown(rows, arch))
-    with open(os.path.join(outdir, REPORT_NAME + ".json"), "w", encoding="utf-8") as f:
-        json.dump({"arch": arch, "summary": summary(rows), "seconds": round(seconds, 1), "apps": rows}, f, indent=1)
-        f.write("\n")
+    doc = {"arch": arch, "summary": summary(rows), "seconds": round(seconds, 1), "apps": rows}
+    write_file(os.path.join(outdir, REPORT_NAME + ".md"), markdown(rows, arch).encode("utf-8"))
+    write_file(os.path.join(outdir, REPORT_NAME + ".json"), (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
 
 
 def run(repo, outdir, only=(), arch="xtensawin", effort="best", jobs=None, quiet=False, stream=None):
     """`eerom registry`: build, report, and return the exit status."""
     stream = stream or sys.stderr
     apps = find_apps(repo, only)
+    out = os.path.realpath(outdir)
+    for app in apps:
+        if (out + os.sep).startswith(os.path.realpath(app.path) + os.sep):
+            raise UsageError("%s is inside the app folder %s: the next build would pack it" % (outdir, app.folder),
+                             hint="write the images outside the app folders, e.g. -o build-eerom")
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as e:
+        raise UsageError("cannot make the folder %s: %s" % (outdir, e.strerror or e)) from None
     start = time.monotonic()
 
     def log(done, total, row):

@@ -5,8 +5,11 @@ from .image import METHOD_NAMES
 from .parts import PARTS
 
 
-def _pct(n, d):
+def percent(n, d):
     return "%d %%" % round(100.0 * n / d) if d else "-"
+
+
+_pct = percent
 
 
 def registry_estimate(build, manifest=None):
