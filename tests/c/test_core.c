@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eerom_dict.h"
 #include "eerom_image.h"
 #include "eerom_inflate.h"
 #include "eerom_romfs.h"
@@ -70,6 +71,19 @@ static void make_sb(uint8_t *sb, uint8_t method, uint32_t stored, uint32_t image
     put_le32(sb + 12, image);
     put_le32(sb + 16, payload_crc);
     put_le32(sb + 20, eerom_crc32(0, sb, 20));
+}
+
+// A superblock naming preset dictionary `id` (FLAG_DICT, sb_size 28).
+static void make_sb_dict(uint8_t *sb, uint8_t method, uint32_t stored, uint32_t image, uint32_t payload_crc,
+    uint32_t id) {
+    memcpy(sb, "EERM\x01\x1c", 6);
+    sb[6] = method;
+    sb[7] = EEROM_SB_FLAG_DICT;
+    put_le32(sb + 8, stored);
+    put_le32(sb + 12, image);
+    put_le32(sb + 16, payload_crc);
+    put_le32(sb + 20, id);
+    put_le32(sb + 24, eerom_crc32(0, sb, 24));
 }
 
 static void test_crc32(void) {
@@ -137,37 +151,45 @@ static void test_superblock(void) {
     uint8_t sb[32];
     eerom_superblock_t s;
     make_sb(sb, 1, 57, 70, 0x1234);
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_OK);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_OK);
     CHECK(s.stored_size == 57 && s.image_size == 70 && s.payload_crc == 0x1234 && s.sb_size == 24);
-    CHECK_ERR(eerom_superblock_parse(sb, 3, &s), EEROM_ERR_NO_IMAGE);
-    CHECK_ERR(eerom_superblock_parse(sb, 5, &s), EEROM_ERR_TRUNCATED);
-    CHECK_ERR(eerom_superblock_parse(sb, 23, &s), EEROM_ERR_TRUNCATED);
+    CHECK_ERR(eerom_superblock_parse(sb, 3, NULL, &s), EEROM_ERR_NO_IMAGE);
+    CHECK_ERR(eerom_superblock_parse(sb, 5, NULL, &s), EEROM_ERR_TRUNCATED);
+    CHECK_ERR(eerom_superblock_parse(sb, 23, NULL, &s), EEROM_ERR_TRUNCATED);
     for (int i = 0; i < 24; ++i) { // every byte is protected
         sb[i] ^= 0x40;
-        CHECK(eerom_superblock_parse(sb, 24, &s) != EEROM_OK);
+        CHECK(eerom_superblock_parse(sb, 24, NULL, &s) != EEROM_OK);
         sb[i] ^= 0x40;
     }
     // each rule, with a correct sb_crc so that the rule itself is what refuses it
     sb[4] = 2, put_le32(sb + 20, eerom_crc32(0, sb, 20));
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_VERSION);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_VERSION);
     make_sb(sb, 1, 57, 70, 0);
     sb[5] = 20;
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_SIZE);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_SIZE);
     make_sb(sb, 2, 57, 70, 0);
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_METHOD);
-    make_sb(sb, 1, 57, 70, 0);
-    sb[7] = 1, put_le32(sb + 20, eerom_crc32(0, sb, 20));
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_FLAGS);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_METHOD);
+    for (int bit = 1; bit < 8; ++bit) { // every flag but FLAG_DICT is unknown
+        make_sb(sb, 1, 57, 70, 0);
+        sb[7] = (uint8_t)(1u << bit), put_le32(sb + 20, eerom_crc32(0, sb, 20));
+        CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_FLAGS);
+    }
+    make_sb(sb, 1, 57, 70, 0); // FLAG_DICT in a 24-byte superblock: no room for its identifier
+    sb[7] = EEROM_SB_FLAG_DICT, put_le32(sb + 20, eerom_crc32(0, sb, 20));
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_SIZE);
+    make_sb(sb, 0, 70, 70, 0); // FLAG_DICT on a stored payload: meaningless
+    sb[7] = EEROM_SB_FLAG_DICT, put_le32(sb + 20, eerom_crc32(0, sb, 20));
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_FLAGS);
     make_sb(sb, 0, 57, 70, 0); // stored: sizes must match
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_SIZES);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_SIZES);
     make_sb(sb, 1, 70, 70, 0); // deflate must be smaller
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_SIZES);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_SIZES);
     make_sb(sb, 1, 10, 10321, 0); // more than 1032:1
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_SIZES);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_SIZES);
     make_sb(sb, 1, 0xffffffff, 0xfffffffe, 0); // near 2^32: no overflow anywhere
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_SIZES);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_SIZES);
     make_sb(sb, 0, 2, 2, 0);
-    CHECK_ERR(eerom_superblock_parse(sb, 24, &s), EEROM_ERR_SB_SIZES); // smaller than any ROMFS
+    CHECK_ERR(eerom_superblock_parse(sb, 24, NULL, &s), EEROM_ERR_SB_SIZES); // smaller than any ROMFS
 
     // a longer superblock (a later minor version): read whole, extension ignored
     uint8_t ext[28];
@@ -177,9 +199,51 @@ static void test_superblock(void) {
     put_le32(ext + 16, 0);
     put_le32(ext + 20, 0xdeadbeef);
     put_le32(ext + 24, eerom_crc32(0, ext, 24));
-    CHECK_ERR(eerom_superblock_parse(ext, 24, &s), EEROM_ERR_TRUNCATED);
+    CHECK_ERR(eerom_superblock_parse(ext, 24, NULL, &s), EEROM_ERR_TRUNCATED);
     CHECK(eerom_superblock_size(ext) == 28);
-    CHECK_ERR(eerom_superblock_parse(ext, 28, &s), EEROM_OK);
+    CHECK_ERR(eerom_superblock_parse(ext, 28, NULL, &s), EEROM_OK);
+    CHECK(s.dict_id == 0 && s.flags == 0);
+}
+
+static void test_superblock_dict(void) {
+    uint8_t sb[40];
+    eerom_superblock_t s;
+    const uint32_t held = 0x7fa2c20c, other = 0x12345678;
+    make_sb_dict(sb, 1, 38, 70, 0x1234, held);
+    CHECK_ERR(eerom_superblock_parse(sb, 24, &held, &s), EEROM_ERR_TRUNCATED); // read 28 bytes
+    CHECK(eerom_superblock_size(sb) == 28);
+    CHECK_ERR(eerom_superblock_parse(sb, 28, &held, &s), EEROM_OK);
+    CHECK(s.dict_id == held && s.flags == EEROM_SB_FLAG_DICT && s.sb_size == 28 && s.image_size == 70);
+    // a reader that holds no dictionary, or another: sb-dict, naming the one needed
+    s.dict_id = 0;
+    CHECK_ERR(eerom_superblock_parse(sb, 28, NULL, &s), EEROM_ERR_SB_DICT);
+    CHECK(s.dict_id == held);
+    CHECK_ERR(eerom_superblock_parse(sb, 28, &other, &s), EEROM_ERR_SB_DICT);
+    CHECK(strcmp(eerom_err_name(EEROM_ERR_SB_DICT), "sb-dict") == 0);
+    CHECK(eerom_err_class(EEROM_ERR_SB_DICT) == EEROM_CLASS_CORRUPT); // ENOEXEC on the device
+    for (int i = 0; i < 28; ++i) { // the identifier is under sb_crc like every other byte
+        sb[i] ^= 0x40;
+        CHECK(eerom_superblock_parse(sb, 28, &held, &s) != EEROM_OK);
+        sb[i] ^= 0x40;
+    }
+    // order: sb-flags (unknown bits, or a stored payload), sb-size, sb-dict, sb-sizes
+    make_sb_dict(sb, 1, 38, 70, 0, other);
+    sb[7] |= 0x02, put_le32(sb + 24, eerom_crc32(0, sb, 24));
+    CHECK_ERR(eerom_superblock_parse(sb, 28, &held, &s), EEROM_ERR_SB_FLAGS);
+    make_sb_dict(sb, 0, 70, 70, 0, held);
+    CHECK_ERR(eerom_superblock_parse(sb, 28, &held, &s), EEROM_ERR_SB_FLAGS);
+    make_sb_dict(sb, 1, 70, 70, 0, other); // impossible sizes, and a dictionary not held
+    CHECK_ERR(eerom_superblock_parse(sb, 28, &held, &s), EEROM_ERR_SB_DICT);
+    make_sb_dict(sb, 1, 70, 70, 0, held);
+    CHECK_ERR(eerom_superblock_parse(sb, 28, &held, &s), EEROM_ERR_SB_SIZES);
+    make_sb_dict(sb, 1, 38, 70, 0, held); // a longer superblock still: the rest is ignored
+    memmove(sb + 32, sb + 24, 4);
+    sb[5] = 36;
+    put_le32(sb + 24, 0xdeadbeef);
+    put_le32(sb + 28, 0xfeedface);
+    put_le32(sb + 32, eerom_crc32(0, sb, 32));
+    CHECK_ERR(eerom_superblock_parse(sb, 36, &held, &s), EEROM_OK);
+    CHECK(s.dict_id == held && s.sb_size == 36);
 }
 
 static void test_bounds(void) {
@@ -197,21 +261,53 @@ static void test_inflate(void) {
     void *state = malloc(eerom_inflate_state_size());
     uint8_t in[64], out[64];
     size_t n = unhex("cb48cdc9c957c84027b900", in); // zlib -9 of "hello hello hello hello\n"
-    CHECK_ERR(eerom_inflate(state, out, 24, in, n), EEROM_OK);
+    CHECK_ERR(eerom_inflate(state, out, 0, 24, in, n), EEROM_OK);
     CHECK(memcmp(out, "hello hello hello hello\n", 24) == 0);
-    CHECK_ERR(eerom_inflate(state, out, 23, in, n), EEROM_ERR_INFLATE); // longer than declared
-    CHECK_ERR(eerom_inflate(state, out, 25, in, n), EEROM_ERR_INFLATE); // shorter
-    CHECK_ERR(eerom_inflate(state, out, 24, in, n - 1), EEROM_ERR_INFLATE); // truncated
+    CHECK_ERR(eerom_inflate(state, out, 0, 23, in, n), EEROM_ERR_INFLATE); // longer than declared
+    CHECK_ERR(eerom_inflate(state, out, 0, 25, in, n), EEROM_ERR_INFLATE); // shorter
+    CHECK_ERR(eerom_inflate(state, out, 0, 24, in, n - 1), EEROM_ERR_INFLATE); // truncated
     in[n] = 0;
-    CHECK_ERR(eerom_inflate(state, out, 24, in, n + 1), EEROM_ERR_INFLATE); // trailing input
+    CHECK_ERR(eerom_inflate(state, out, 0, 24, in, n + 1), EEROM_ERR_INFLATE); // trailing input
     n = unhex("010500faff68656c6c6f", in); // one final stored block: "hello"
-    CHECK_ERR(eerom_inflate(state, out, 5, in, n), EEROM_OK);
+    CHECK_ERR(eerom_inflate(state, out, 0, 5, in, n), EEROM_OK);
     CHECK(memcmp(out, "hello", 5) == 0);
     n = unhex("010500fbff68656c6c6f", in); // LEN and NLEN disagree
-    CHECK_ERR(eerom_inflate(state, out, 5, in, n), EEROM_ERR_INFLATE);
+    CHECK_ERR(eerom_inflate(state, out, 0, 5, in, n), EEROM_ERR_INFLATE);
     n = unhex("07", in); // reserved block type 3
-    CHECK_ERR(eerom_inflate(state, out, 5, in, n), EEROM_ERR_INFLATE);
-    CHECK_ERR(eerom_inflate(state, out, 5, in, 0), EEROM_ERR_INFLATE); // nothing at all
+    CHECK_ERR(eerom_inflate(state, out, 0, 5, in, n), EEROM_ERR_INFLATE);
+    CHECK_ERR(eerom_inflate(state, out, 0, 5, in, 0), EEROM_ERR_INFLATE); // nothing at all
+    free(state);
+}
+
+// With a preset dictionary: the history before the output, in the same buffer.
+static void test_inflate_prefix(void) {
+    void *state = malloc(eerom_inflate_state_size());
+    uint8_t in[64], buf[128];
+    // zlib -9 with zdict "hello world, " of "hello hello world, hello!\n": references
+    // into the dictionary and into the output
+    size_t n = unhex("cb007332308414b900", in);
+    memcpy(buf, "hello world, ", 13);
+    CHECK_ERR(eerom_inflate(state, buf, 13, 26, in, n), EEROM_OK);
+    CHECK(memcmp(buf, "hello world, hello hello world, hello!\n", 13 + 26) == 0); // dictionary untouched
+    CHECK_ERR(eerom_inflate(state, buf + 13, 0, 26, in, n), EEROM_ERR_INFLATE); // no history: refused
+    CHECK_ERR(eerom_inflate(state, buf, 13, 25, in, n), EEROM_ERR_INFLATE); // sizes as without one
+    CHECK_ERR(eerom_inflate(state, buf, 13, 27, in, n), EEROM_ERR_INFLATE);
+
+    // One fixed-Huffman match of length 16 at distance 16: the first byte of a
+    // 16-byte dictionary, and no further.
+    n = unhex("43e70300", in);
+    memcpy(buf, "0123456789abcdef", 16);
+    CHECK_ERR(eerom_inflate(state, buf, 16, 16, in, n), EEROM_OK);
+    CHECK(memcmp(buf + 16, "0123456789abcdef", 16) == 0);
+    memcpy(buf, "x0123456789abcdef", 17); // a longer dictionary: the same bytes back
+    CHECK_ERR(eerom_inflate(state, buf, 17, 16, in, n), EEROM_OK);
+    CHECK(memcmp(buf + 17, "0123456789abcdef", 16) == 0);
+    // One byte short: the reference reaches before the buffer and is refused (ASan
+    // would report a read there).
+    uint8_t *tight = malloc(15 + 16 + 1);
+    memcpy(tight, "123456789abcdef", 15);
+    CHECK_ERR(eerom_inflate(state, tight, 15, 16, in, n), EEROM_ERR_INFLATE);
+    free(tight);
     free(state);
 }
 
@@ -337,20 +433,90 @@ static void test_whole_image(void) {
     uint8_t out[257];
     eerom_header_t h;
     eerom_superblock_t sb;
-    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, state, out, sizeof(out), &h, &sb), EEROM_OK);
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, NULL, 0, state, out, sizeof(out), &h, &sb), EEROM_OK);
     CHECK(sb.image_size == 70 && strcmp(h.name, "Example") == 0);
     CHECK(memcmp(out, "\xd2\xcd\x31\x80\x41", 5) == 0);
     // every byte but the unchecked 'T' is covered by a check
     for (size_t i = 1; i < n; ++i) {
         img[i] ^= 0x01;
-        CHECK(eerom_image_check_buffer(img, n, 65536, state, out, sizeof(out), &h, &sb) != EEROM_OK);
+        CHECK(eerom_image_check_buffer(img, n, 65536, NULL, 0, state, out, sizeof(out), &h, &sb) != EEROM_OK);
         img[i] ^= 0x01;
     }
     for (size_t len = 0; len < n; ++len) { // every truncation
-        CHECK(eerom_image_check_buffer(img, len, 65536, state, out, sizeof(out), &h, &sb) != EEROM_OK);
+        CHECK(eerom_image_check_buffer(img, len, 65536, NULL, 0, state, out, sizeof(out), &h, &sb) != EEROM_OK);
     }
-    CHECK_ERR(eerom_image_check_buffer(img, n, 69, state, out, sizeof(out), &h, &sb), EEROM_ERR_TOO_LARGE);
+    CHECK_ERR(eerom_image_check_buffer(img, n, 69, NULL, 0, state, out, sizeof(out), &h, &sb), EEROM_ERR_TOO_LARGE);
     free(state);
+}
+
+// docs/SPEC.md's worked example with a preset dictionary, 98 bytes.
+static const char spec_dict[] = "app.py print(\"hello\")\n lib msg.txt";
+static const char spec_dict_image[] =
+    "5448455832303234200010000008000075ca371300004578616d706c650000ef"
+    "4545524d011c01012600000046000000dc9326d90cc2a27f9f2c1ed9bb74d6b0"
+    "c19155942d11ac928907a63413a88e458319a89255891daa9649026c820206c9"
+    "0500";
+
+static void test_whole_image_dict(void) {
+    const uint8_t *dict = (const uint8_t *)spec_dict;
+    size_t dict_len = strlen(spec_dict);
+    CHECK(dict_len == 34 && eerom_crc32(0, dict, dict_len) == 0x7fa2c20c);
+    uint8_t img[256];
+    size_t n = unhex(spec_dict_image, img);
+    CHECK(n == 98);
+    void *state = malloc(eerom_inflate_state_size());
+    uint8_t out[34 + 70 + 1];
+    eerom_header_t h;
+    eerom_superblock_t sb;
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, dict, dict_len, state, out, sizeof(out), &h, &sb), EEROM_OK);
+    CHECK(sb.image_size == 70 && sb.stored_size == 38 && sb.dict_id == 0x7fa2c20c && sb.sb_size == 28);
+    CHECK(memcmp(out, "\xd2\xcd\x31\x80\x41\x05\x15\x06\x61\x70\x70", 11) == 0); // the image, at the front
+    // the same ROMFS as the example without a dictionary
+    uint8_t plain[113], plain_out[71];
+    size_t pn = unhex(
+        "5448455832303234200010000008000075ca371300004578616d706c650000ef"
+        "4545524d011801003900000046000000eb8e3f005435d2d0bb74d6b0c1915594"
+        "2db1a040afa09289a7a02833af444329235349938b45833927338955893db738"
+        "5dafa4a2844922233527275f0183e40200", plain);
+    CHECK_ERR(eerom_image_check_buffer(plain, pn, 65536, dict, dict_len, state, plain_out, sizeof(plain_out), &h, &sb),
+        EEROM_OK);
+    CHECK(memcmp(out, plain_out, 70) == 0);
+
+    // a reader without it, or with another: sb-dict
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, NULL, 0, state, out, sizeof(out), &h, &sb), EEROM_ERR_SB_DICT);
+    CHECK(sb.dict_id == 0x7fa2c20c);
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, dict, 0, state, out, sizeof(out), &h, &sb), EEROM_ERR_SB_DICT);
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, dict, dict_len - 1, state, out, sizeof(out), &h, &sb),
+        EEROM_ERR_SB_DICT);
+    // out must hold the dictionary, the image and a guard byte
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, dict, dict_len, state, out, sizeof(out) - 1, &h, &sb),
+        EEROM_ERR_TOO_LARGE);
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, dict, dict_len, state, out, dict_len, &h, &sb),
+        EEROM_ERR_TOO_LARGE);
+    CHECK_ERR(eerom_image_check_buffer(img, n, 65536, dict, dict_len, state, out, 0, &h, &sb), EEROM_ERR_TOO_LARGE);
+    // every byte but the unchecked 'T' is covered by a check; every truncation refused
+    for (size_t i = 1; i < n; ++i) {
+        img[i] ^= 0x01;
+        CHECK(eerom_image_check_buffer(img, n, 65536, dict, dict_len, state, out, sizeof(out), &h, &sb) != EEROM_OK);
+        img[i] ^= 0x01;
+    }
+    for (size_t len = 0; len < n; ++len) {
+        CHECK(eerom_image_check_buffer(img, len, 65536, dict, dict_len, state, out, sizeof(out), &h, &sb) != EEROM_OK);
+    }
+    // The image refers back into the dictionary: other history gives other bytes.
+    uint8_t buf[34 + 70 + 1];
+    for (size_t i = 0; i < dict_len; ++i) {
+        buf[i] = dict[i] ^ 0x20;
+    }
+    CHECK_ERR(eerom_inflate(state, buf, dict_len, 70, img + 60, 38), EEROM_OK);
+    CHECK(memcmp(buf + dict_len, out, 70) != 0);
+    free(state);
+}
+
+// The dictionary this firmware build carries (eerom_dict.c, generated).
+static void test_builtin_dict(void) {
+    CHECK(eerom_dict_len >= 1 && eerom_dict_len <= EEROM_DICT_MAX_SIZE);
+    CHECK(eerom_crc32(0, eerom_dict_data, eerom_dict_len) == eerom_dict_id);
 }
 
 int main(void) {
@@ -358,10 +524,14 @@ int main(void) {
     test_header_vectors();
     test_header_geometry();
     test_superblock();
+    test_superblock_dict();
     test_bounds();
     test_inflate();
+    test_inflate_prefix();
     test_romfs();
     test_whole_image();
+    test_whole_image_dict();
+    test_builtin_dict();
     printf("%d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

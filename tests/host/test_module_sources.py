@@ -101,3 +101,30 @@ def test_cmake_build_refuses_an_unpatched_uzlib(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "micropython-uzlib-bad-symbol.patch" in proc.stderr + proc.stdout
+
+
+def test_the_dictionary_source_is_generated_from_the_dictionary():
+    """usermod/eerom/eerom_dict.c is exactly what dictionary.c_source() makes of the
+    badge's dictionary (tools/eerom/dicts/): regenerate it when the dictionary changes,
+    never edit it (the command is in eerom_dict.h)."""
+    from eerom import dictionary
+
+    data = dictionary.builtin()
+    want = dictionary.c_source(data)
+    have = source(os.path.join(USERMOD, "eerom_dict.c"))
+    assert have == want, ("usermod/eerom/eerom_dict.c is stale: regenerate it with the command in "
+                          "usermod/eerom/eerom_dict.h")
+    assert "0x%08xu" % dictionary.dict_id(data) in have and 1 <= len(data) <= dictionary.MAX_SIZE
+
+
+def test_the_dictionary_is_built_in_by_one_config_option():
+    """MICROPY_PY_EEROM_DICT (default 1) decides, for every file that uses the
+    dictionary, through eerom_dict.h; the build files compile eerom_dict.c."""
+    header = source(os.path.join(USERMOD, "eerom_dict.h"))
+    assert re.search(r"#ifndef MICROPY_PY_EEROM_DICT\n#define MICROPY_PY_EEROM_DICT \(1\)", header)
+    for path in C_FILES:
+        s = source(path)
+        if path.endswith(".c") and ("eerom_dict_data" in s or "eerom_dict_id" in s):
+            assert '#include "eerom_dict.h"' in s, path
+    for build_file in ("micropython.mk", "micropython.cmake"):
+        assert "eerom_dict.c" in source(os.path.join(USERMOD, build_file)), build_file

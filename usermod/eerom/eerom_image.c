@@ -28,6 +28,7 @@ static const struct {
     [EEROM_ERR_SB_CRC] = {"sb-crc", "superblock CRC mismatch: the superblock is damaged", EEROM_CLASS_CORRUPT},
     [EEROM_ERR_SB_METHOD] = {"sb-method", "unknown compression method", EEROM_CLASS_CORRUPT},
     [EEROM_ERR_SB_FLAGS] = {"sb-flags", "superblock flags name features this reader lacks", EEROM_CLASS_CORRUPT},
+    [EEROM_ERR_SB_DICT] = {"sb-dict", "image needs a preset dictionary this reader lacks", EEROM_CLASS_CORRUPT},
     [EEROM_ERR_SB_SIZES] = {"sb-sizes", "superblock sizes are inconsistent", EEROM_CLASS_CORRUPT},
     [EEROM_ERR_SIZE_PART] = {"size-part", "image is larger than the EEPROM the header describes", EEROM_CLASS_CORRUPT},
     [EEROM_ERR_TOO_LARGE] = {"too-large", "image inflates to more than max_size", EEROM_CLASS_TOO_LARGE},
@@ -120,7 +121,8 @@ size_t eerom_superblock_size(const uint8_t *raw) {
     return raw[5];
 }
 
-eerom_err_t eerom_superblock_parse(const uint8_t *raw, size_t avail, eerom_superblock_t *sb) {
+eerom_err_t eerom_superblock_parse(const uint8_t *raw, size_t avail, const uint32_t *dict_id,
+    eerom_superblock_t *sb) {
     if (avail < 4 || memcmp(raw, "EERM", 4) != 0) {
         return EEROM_ERR_NO_IMAGE;
     }
@@ -146,11 +148,25 @@ eerom_err_t eerom_superblock_parse(const uint8_t *raw, size_t avail, eerom_super
     sb->stored_size = get_le32(raw + 8);
     sb->image_size = get_le32(raw + 12);
     sb->payload_crc = get_le32(raw + 16);
+    sb->dict_id = 0;
     if (sb->method != EEROM_METHOD_STORED && sb->method != EEROM_METHOD_DEFLATE) {
         return EEROM_ERR_SB_METHOD;
     }
-    if (sb->flags != 0) {
+    if ((sb->flags & ~EEROM_SB_FLAGS_KNOWN) != 0) {
         return EEROM_ERR_SB_FLAGS;
+    }
+    if (sb->flags & EEROM_SB_FLAG_DICT) {
+        // A stored payload has no history to start with a dictionary.
+        if (sb->method == EEROM_METHOD_STORED) {
+            return EEROM_ERR_SB_FLAGS;
+        }
+        if (sb->sb_size < EEROM_SB_SIZE_DICT) {
+            return EEROM_ERR_SB_SIZE;
+        }
+        sb->dict_id = get_le32(raw + EEROM_SB_DICT_ID_OFFSET);
+        if (dict_id == NULL || *dict_id != sb->dict_id) {
+            return EEROM_ERR_SB_DICT;
+        }
     }
     if (sb->method == EEROM_METHOD_STORED && sb->stored_size != sb->image_size) {
         return EEROM_ERR_SB_SIZES;
@@ -182,6 +198,7 @@ eerom_err_t eerom_image_check_bounds(const eerom_header_t *h, const eerom_superb
 }
 
 eerom_err_t eerom_image_check_buffer(const uint8_t *data, size_t len, uint32_t max_image_size,
+    const uint8_t *dict, size_t dict_len,
     void *inflate_state, uint8_t *out, size_t out_cap, eerom_header_t *h, eerom_superblock_t *sb) {
     if (len < EEROM_HEADER_SIZE) {
         return EEROM_ERR_TRUNCATED;
@@ -190,8 +207,12 @@ eerom_err_t eerom_image_check_buffer(const uint8_t *data, size_t len, uint32_t m
     if (err != EEROM_OK) {
         return err;
     }
+    if (dict_len == 0) {
+        dict = NULL;
+    }
+    uint32_t dict_id = dict != NULL ? eerom_crc32(0, dict, dict_len) : 0;
     size_t avail = len > h->fs_offset ? len - h->fs_offset : 0;
-    if ((err = eerom_superblock_parse(data + (len - avail), avail, sb)) != EEROM_OK
+    if ((err = eerom_superblock_parse(data + (len - avail), avail, dict != NULL ? &dict_id : NULL, sb)) != EEROM_OK
         || (err = eerom_image_check_bounds(h, sb, max_image_size)) != EEROM_OK) {
         return err;
     }
@@ -203,13 +224,23 @@ eerom_err_t eerom_image_check_buffer(const uint8_t *data, size_t len, uint32_t m
     if (eerom_crc32(0, payload, sb->stored_size) != sb->payload_crc) {
         return EEROM_ERR_PAYLOAD_CRC;
     }
-    if (out_cap < (size_t)sb->image_size + 1) {
+    // out: [dictionary | image | guard byte].  Compared without a sum that could wrap.
+    size_t prefix = (sb->flags & EEROM_SB_FLAG_DICT) ? dict_len : 0;
+    if (out_cap <= prefix || out_cap - prefix - 1 < sb->image_size) {
         return EEROM_ERR_TOO_LARGE;
     }
     if (sb->method == EEROM_METHOD_STORED) {
         memcpy(out, payload, sb->image_size);
-    } else if ((err = eerom_inflate(inflate_state, out, sb->image_size, payload, sb->stored_size)) != EEROM_OK) {
-        return err;
+    } else {
+        if (prefix != 0) {
+            memcpy(out, dict, prefix);
+        }
+        if ((err = eerom_inflate(inflate_state, out, prefix, sb->image_size, payload, sb->stored_size)) != EEROM_OK) {
+            return err;
+        }
+        if (prefix != 0) {
+            memmove(out, out + prefix, sb->image_size);
+        }
     }
     return eerom_romfs_check(out, sb->image_size);
 }

@@ -14,13 +14,18 @@ size_t eerom_inflate_state_size(void) {
     return sizeof(uzlib_uncomp_t);
 }
 
-eerom_err_t eerom_inflate(void *state, uint8_t *out, size_t out_len, const uint8_t *in, size_t in_len) {
+eerom_err_t eerom_inflate(void *state, uint8_t *buf, size_t prefix_len, size_t out_len,
+    const uint8_t *in, size_t in_len) {
     uzlib_uncomp_t *d = state;
+    uint8_t *out = buf + prefix_len;
     uzlib_uncompress_init(d, NULL, 0);
     d->source = in;
     d->source_limit = in + in_len;
     d->source_read_cb = NULL;
-    d->dest_start = out;
+    // uzlib refuses a distance greater than dest - dest_start (tinf_inflate_block_data:
+    // "offs > d->dest - d->dest_start"): with dest_start at the buffer's start, a
+    // reference may reach into the dictionary before the output but never before it.
+    d->dest_start = buf;
     d->dest = out;
     // One byte of headroom: uzlib_uncompress() always makes progress before it looks
     // at dest_limit, so it must never be entered with the output already full.  With

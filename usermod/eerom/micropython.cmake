@@ -10,6 +10,7 @@ target_sources(usermod_eerom INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/eerom_blockdev.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_bus.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_device.c
+    ${CMAKE_CURRENT_LIST_DIR}/eerom_dict.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_image.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_inflate.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_romfs.c

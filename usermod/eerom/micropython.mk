@@ -8,6 +8,7 @@ SRC_USERMOD_C += \
 	$(EEROM_MOD_DIR)/eerom_blockdev.c \
 	$(EEROM_MOD_DIR)/eerom_bus.c \
 	$(EEROM_MOD_DIR)/eerom_device.c \
+	$(EEROM_MOD_DIR)/eerom_dict.c \
 	$(EEROM_MOD_DIR)/eerom_image.c \
 	$(EEROM_MOD_DIR)/eerom_inflate.c \
 	$(EEROM_MOD_DIR)/eerom_romfs.c

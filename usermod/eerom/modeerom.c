@@ -17,6 +17,12 @@
 // the module's own root pointer, until the next soft reset, even after umount().
 // Images are shared: mounting an image whose bytes equal one already in RAM uses
 // that one, so plugging a hexpansion in and out does not pile up copies.
+//
+// Preset dictionary (MICROPY_PY_EEROM_DICT, eerom_dict.h): an image may be deflated
+// with the firmware's dictionary as history.  Its bytes are copied just before the
+// output for the inflate, and the image is then moved to the front of the buffer and
+// the rest given back: a mount costs the dictionary's size more at its peak and
+// nothing more afterwards.
 
 #include <string.h>
 
@@ -30,6 +36,7 @@
 
 #include "eerom_bus.h"
 #include "eerom_device.h"
+#include "eerom_dict.h"
 #include "eerom_image.h"
 #include "eerom_inflate.h"
 #include "eerom_romfs.h"
@@ -55,6 +62,18 @@
 // Largest inflated image mount() accepts unless told otherwise (max_size=).
 #ifndef MICROPY_PY_EEROM_MAX_IMAGE_SIZE
 #define MICROPY_PY_EEROM_MAX_IMAGE_SIZE (256 * 1024)
+#endif
+
+#if EEROM_DICT
+#if !MICROPY_MODULE_GETATTR
+#error "eerom: MICROPY_PY_EEROM_DICT needs MICROPY_MODULE_GETATTR (eerom.DICT_ID); or set MICROPY_PY_EEROM_DICT to 0"
+#endif
+// The preset dictionary this firmware holds, for eerom_superblock_parse().
+#define EEROM_HELD_DICT_ID (&eerom_dict_id)
+#define EEROM_HELD_DICT_LEN (eerom_dict_len)
+#else
+#define EEROM_HELD_DICT_ID (NULL)
+#define EEROM_HELD_DICT_LEN ((size_t)0)
 #endif
 
 /******************************************************************************/
@@ -131,15 +150,23 @@ static void eerom_read_superblock(eerom_bus_t *bus, const eerom_header_t *header
         eerom_check_read(bus, eerom_bus_read(bus, header->fs_offset, buf, EEROM_SB_SIZE_V1), header->fs_offset, EEROM_SB_SIZE_V1);
         p = buf;
     }
-    eerom_err_t err = eerom_superblock_parse(p, EEROM_SB_SIZE_V1, sb);
+    eerom_err_t err = eerom_superblock_parse(p, EEROM_SB_SIZE_V1, EEROM_HELD_DICT_ID, sb);
     if (err == EEROM_ERR_TRUNCATED && eerom_superblock_size(p) > EEROM_SB_SIZE_V1) {
-        // A later format minor version with a longer superblock: read all of it.
+        // A longer superblock (a dictionary's identifier, or a later minor version's
+        // extension): read all of it.
         size_t n = eerom_superblock_size(p);
         memmove(buf, p, EEROM_SB_SIZE_V1);
         eerom_check_read(bus, eerom_bus_read(bus, header->fs_offset + EEROM_SB_SIZE_V1, buf + EEROM_SB_SIZE_V1,
             n - EEROM_SB_SIZE_V1), header->fs_offset + EEROM_SB_SIZE_V1, n - EEROM_SB_SIZE_V1);
-        err = eerom_superblock_parse(buf, n, sb);
+        err = eerom_superblock_parse(buf, n, EEROM_HELD_DICT_ID, sb);
     }
+    #if MICROPY_ERROR_REPORTING > MICROPY_ERROR_REPORTING_TERSE
+    if (err == EEROM_ERR_SB_DICT) {
+        // Say which dictionary, and what the maker can do about it.
+        eerom_raise(MP_ENOEXEC, MP_ERROR_TEXT("eerom: sb-dict: needs dictionary %08x: rebuild with --dict none"),
+            (unsigned)sb->dict_id);
+    }
+    #endif
     eerom_check_image(err);
 }
 
@@ -169,25 +196,38 @@ static void eerom_load_free(eerom_load_t *ld) {
 // duck-typed I2C object); nothing here holds a pointer into shared state across it.
 static void eerom_load(eerom_bus_t *bus, const eerom_header_t *header, const eerom_superblock_t *sb, eerom_load_t *ld) {
     // stored_size <= the part's size <= what the bus addresses (512 KiB; checked by
-    // eerom_read_header() and eerom_image_check_bounds()) and image_size <= 1032 x
-    // stored_size (eerom_superblock_parse()): the sum below stays under 2^30 and
-    // cannot wrap a 32-bit size_t, whatever max_size allows.
+    // eerom_read_header() and eerom_image_check_bounds()), image_size <= 1032 x
+    // stored_size (eerom_superblock_parse()) and the dictionary <= 32 KiB: the sum
+    // below stays under 2^30 and cannot wrap a 32-bit size_t, whatever max_size allows.
     size_t image = sb->image_size;
     size_t stored = sb->stored_size;
     uint32_t at = eerom_payload_offset(header, sb);
-    // Deflate: [0, image) output, [image] guard byte, then the compressed payload, in
-    // one allocation: no window, and the input never overlaps the output.
-    size_t in_at = sb->method == EEROM_METHOD_STORED ? 0 : image + 1;
+    // Only an image that names the held dictionary gets here with the flag set
+    // (eerom_superblock_parse() refused any other).
+    size_t prefix = (sb->flags & EEROM_SB_FLAG_DICT) ? EEROM_HELD_DICT_LEN : 0;
+    // Deflate: [0, prefix) the dictionary, [prefix, prefix + image) output, a guard
+    // byte, then the compressed payload, in one allocation: no window, and the input
+    // never overlaps the output.
+    size_t in_at = sb->method == EEROM_METHOD_STORED ? 0 : prefix + image + 1;
     ld->buf_len = in_at + stored;
     ld->buf = m_new(uint8_t, ld->buf_len);
     eerom_check_read(bus, eerom_bus_read(bus, at, ld->buf + in_at, stored), at, stored);
     eerom_check_image(eerom_crc32(0, ld->buf + in_at, stored) == sb->payload_crc ? EEROM_OK : EEROM_ERR_PAYLOAD_CRC);
     if (sb->method != EEROM_METHOD_STORED) {
+        #if EEROM_DICT
+        if (prefix != 0) {
+            memcpy(ld->buf, eerom_dict_data, prefix);
+        }
+        #endif
         ld->state_len = eerom_inflate_state_size();
         ld->state = m_new(uint8_t, ld->state_len);
-        eerom_check_image(eerom_inflate(ld->state, ld->buf, image, ld->buf + in_at, stored));
+        eerom_check_image(eerom_inflate(ld->state, ld->buf, prefix, image, ld->buf + in_at, stored));
         m_del(uint8_t, ld->state, ld->state_len);
         ld->state = NULL;
+        if (prefix != 0) {
+            // The image to the front: eerom_keep() gives back everything after it.
+            memmove(ld->buf, ld->buf + prefix, image);
+        }
     }
 }
 
@@ -417,6 +457,19 @@ static mp_obj_t eerom_header(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(eerom_header_obj, 1, eerom_header);
 
+#if EEROM_DICT
+// eerom.DICT_ID: the identifier (CRC-32) of the preset dictionary this firmware holds,
+// for `eerom flash` to know which images the board reads.  A CRC-32 need not fit a
+// small int (and a ROM table holds no other), so it is made when asked for.
+static mp_obj_t eerom_getattr(mp_obj_t attr) {
+    if (MP_OBJ_QSTR_VALUE(attr) == MP_QSTR_DICT_ID) {
+        return mp_obj_new_int_from_uint(eerom_dict_id);
+    }
+    return MP_OBJ_NULL; // AttributeError
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(eerom_getattr_obj, eerom_getattr);
+#endif
+
 extern const mp_obj_type_t eerom_blockdev_type; // eerom_blockdev.c
 MP_DECLARE_CONST_FUN_OBJ_KW(eerom_read_obj); // eerom_access.c
 MP_DECLARE_CONST_FUN_OBJ_KW(eerom_write_obj);
@@ -436,6 +489,11 @@ static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_MAX_IMAGE_SIZE), MP_ROM_INT(MICROPY_PY_EEROM_MAX_IMAGE_SIZE) },
     // errno of a damaged or malformed image (MicroPython's errno module lacks it)
     { MP_ROM_QSTR(MP_QSTR_ENOEXEC), MP_ROM_INT(MP_ENOEXEC) },
+    #if EEROM_DICT
+    { MP_ROM_QSTR(MP_QSTR___getattr__), MP_ROM_PTR(&eerom_getattr_obj) }, // DICT_ID
+    #else
+    { MP_ROM_QSTR(MP_QSTR_DICT_ID), MP_ROM_NONE }, // no preset dictionary in this firmware
+    #endif
 };
 static MP_DEFINE_CONST_DICT(eerom_module_globals, eerom_module_globals_table);
 
