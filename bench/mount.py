@@ -6,15 +6,19 @@ For each app and part, the same app is put on the same simulated part three ways
 mounted and imported in the unix port (build/unix-test, over the fake native I2C bus
 in C, so that the driver's cost is measured and not the simulator's):
 
-- eerom:  eerom.mount() of an eerom image (read, check, inflate, VfsRom);
+- eerom:  eerom.mount() of an eerom image (read, check, inflate, VfsRom), without the
+          preset dictionary (`--dict none`);
+- eerom+dict: the same with the firmware's preset dictionary (`--dict auto`);
 - lfs-c:  LittleFS in the badge's layout through eerom.BlockDev (C) + vfs.VfsLfs2;
 - lfs-py: the same LittleFS image through a rewrite of the badge's pure-Python
           driver (tools/eerom_testkit/badge_lfs.py) + vfs.VfsLfs2.
 
 Measured: bus transactions and bytes on the wire (counted by the fake bus), wire time
 modelled at 9 clocks per byte, instructions executed (valgrind --tool=callgrind: the
-run minus the same script stopped before the mount), and the heap in use after the
-import.  The floor is the eerom payload read once at bus speed.  Nothing is timed.
+run minus the same script stopped before the mount), the heap in use after the mount
+and after the import (gc.mem_alloc(): a conservative GC may keep some garbage), and
+exactly, from MicroPython's own counters, the mount's peak (micropython.mem_peak()
+above the count before it) and what the mount still holds afterwards.  The floor is the eerom payload read once at bus speed.  Nothing is timed.
 """
 
 import argparse
@@ -29,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from eerom import builder, littlefs_layout  # noqa: E402
+from eerom import builder, dictionary, littlefs_layout  # noqa: E402
 from eerom.header import Header  # noqa: E402
 from eerom.parts import get_part  # noqa: E402
 
@@ -37,7 +41,7 @@ BUILD = os.environ.get("EEROM_BUILD", os.path.join(ROOT, "build"))
 UNIX_TEST = os.path.join(BUILD, "unix-test", "micropython")
 SIM_DIR = os.path.join(ROOT, "tools", "eerom_testkit")
 FREQS = ((133e3, "133 kHz"), (400e3, "400 kHz"), (1e6, "1 MHz"))
-METHODS = ("eerom", "lfs-c", "lfs-py")
+METHODS = ("eerom", "eerom+dict", "lfs-c", "lfs-py")
 
 SCRIPT = r"""
 import sys, os, gc, vfs, eerom, fakei2c
@@ -55,11 +59,15 @@ def attach():  # in a function, so no stray reference keeps the file's bytes ali
 
 bus = attach()
 os.chdir("/")
+import micropython
+# Ballast up to the peak so far: any peak after this is the mount's own.
+ballast = bytearray(micropython.mem_peak() - micropython.mem_current() + 64)
 gc.collect()
 gc.collect()
 base = gc.mem_alloc()
+count0 = micropython.mem_current()
 if measure:
-    if method == "eerom":
+    if method.startswith("eerom"):
         eerom.mount(bus, "/hexpansion_1")
     elif method == "lfs-c":
         vfs.mount(vfs.VfsLfs2(eerom.BlockDev(bus)), "/hexpansion_1")
@@ -67,19 +75,23 @@ if measure:
         h = eerom.header(bus)
         dev = badge_lfs.BadgeEEPROM(bus, h.fs_offset, h.page_size, h.total_size, h.addr, h.addrsize)
         vfs.mount(vfs.VfsLfs2(dev), "/hexpansion_1")
+    peak = micropython.mem_peak() - count0
     gc.collect()
     mounted = gc.mem_alloc() - base
+    held = micropython.mem_current() - count0  # exact: what the mount still holds
     app = __import__("hexpansion_1.app").app
 # The baseline does this too, so it cancels out of the instruction count (gc.collect()
 # and gc.mem_alloc() each walk the whole heap).
 else:
+    peak = micropython.mem_peak() - count0
     gc.collect()
     mounted = gc.mem_alloc() - base
+    held = micropython.mem_current() - count0
 gc.collect()
 heap = gc.mem_alloc() - base
 if measure:
     s = fakei2c.stats(bus)
-    print("STATS", s["transactions"], s["wire_bytes"], s["data_read"], mounted, heap)
+    print("STATS", s["transactions"], s["wire_bytes"], s["data_read"], mounted, heap, peak, held)
 """
 
 
@@ -109,23 +121,25 @@ def run(method, image, part, measure, callgrind):
 
 
 def images(app_dir, part):
-    """(eerom image, LittleFS image) of the same app for `part`."""
-    b = builder.build(app_dir, part, vid=0xCA75, pid=0x1337, name="bench")
+    """(Build without the dictionary, {method: image}) of the same app for `part`."""
+    b = builder.build(app_dir, part, vid=0xCA75, pid=0x1337, name="bench", dictionary="none")
+    bd = builder.build(app_dir, part, vid=0xCA75, pid=0x1337, name="bench", dictionary=dictionary.builtin())
     header = Header.for_part(part, 0xCA75, 0x1337, "bench").pack()
     lfs = littlefs_layout.badge_image([(f.path, f.data) for f in b.files], part, header)
-    return b, b.image.to_bytes(), lfs
+    return b, {"eerom": b.image.to_bytes(), "eerom+dict": bd.image.to_bytes(), "lfs-c": lfs, "lfs-py": lfs}
 
 
 def measure(app_dir, part, callgrind=True):
-    b, eerom_image, lfs_image = images(app_dir, part)
+    b, images_of = images(app_dir, part)
     out = {"eerom_size": b.size, "payload": b.image.superblock.stored_size, "image_size": len(b.romfs),
            "mpy": sum(len(f.data) for f in b.files)}
     for method in METHODS:
-        image = eerom_image if method == "eerom" else lfs_image
-        (transactions, wire, data, mounted, heap), ir = run(method, image, part, True, callgrind)
+        image = images_of[method]
+        (transactions, wire, data, mounted, heap, peak, held), ir = run(method, image, part, True, callgrind)
         base_ir = run(method, image, part, False, callgrind)[1] if callgrind else None
         out[method] = {"transactions": transactions, "wire_bytes": wire, "data_read": data, "heap_mount": mounted,
-                       "heap": heap, "instructions": ir - base_ir if callgrind else None}
+                       "heap": heap, "peak": peak, "held": held, "size": len(image),
+                       "instructions": ir - base_ir if callgrind else None}
     return out
 
 
@@ -137,17 +151,18 @@ def floor_s(m, freq):
 def markdown(rows):
     lines = ["| app | part | method | transactions | wire bytes | "
              + " | ".join("time @%s" % name for _, name in FREQS)
-             + " | x floor @400k | instructions | heap after mount | heap after import |",
-             "|" + "---|" * (10 + len(FREQS) - 3)]
+             + " | x floor @400k | instructions | mount peak | held after mount | heap after mount "
+             "| heap after import |",
+             "|" + "---|" * (11 + len(FREQS))]
     for app, part, m in rows:
         for method in METHODS:
             r = m[method]
             times = " | ".join("%.1f ms" % (r["wire_bytes"] * 9 / f * 1000) for f, _ in FREQS)
-            lines.append("| %s | %s | %s | %d | %d | %s | %.2f | %s | %d | %d |" % (
+            lines.append("| %s | %s | %s | %d | %d | %s | %.2f | %s | %d | %d | %d | %d |" % (
                 app, part, method, r["transactions"], r["wire_bytes"], times,
                 r["wire_bytes"] * 9 / 400e3 / floor_s(m, 400e3),
-                "{:,}".format(r["instructions"]) if r["instructions"] is not None else "-", r["heap_mount"],
-                r["heap"]))
+                "{:,}".format(r["instructions"]) if r["instructions"] is not None else "-", r["peak"],
+                r["held"], r["heap_mount"], r["heap"]))
     return "\n".join(lines)
 
 

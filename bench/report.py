@@ -3,7 +3,8 @@
     build/venv/bin/python bench/report.py [--quick]
 
 Sections: capacity (eerom vs the badge's LittleFS layout vs raw files, every part
-from 2 KiB to 64 KiB, over a corpus of MicroPython's own code), mount and first
+from 2 KiB to 64 KiB, over a corpus of MicroPython's own code), the preset dictionary
+(payload against dictionary size, bench/dict_curve.py), mount and first
 import (bus bytes and transactions, modelled bus time, callgrind instruction counts,
 heap), programming through a board (bench/flash.py), and the fuzzing record.  Every
 number is measured by this run; nothing is copied in by hand.
@@ -29,9 +30,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import capacity  # noqa: E402
 import corpus  # noqa: E402
+import dict_curve  # noqa: E402
 import flash as flash_bench  # noqa: E402
 import mount  # noqa: E402
-from eerom import builder, littlefs_layout  # noqa: E402
+from eerom import builder, dict_train, dictionary, littlefs_layout  # noqa: E402
+from eerom.dictionary import dict_id  # noqa: E402
 from eerom.image import SB_SIZE_V1  # noqa: E402
 from eerom.parts import PARTS, get_part  # noqa: E402
 
@@ -170,6 +173,74 @@ def capacity_plot(rows):
     _save(fig, "capacity.png")
 
 
+# -- preset dictionary -----------------------------------------------------------------
+
+def dictionary_rows():
+    """bench/dict_curve.py's measurements (today's best computed there, without a
+    dictionary: builder.build now takes one when it helps); None without the badge snapshot."""
+    return dict_curve.measure()
+
+
+def dictionary_section(res):
+    out = ["## Preset dictionary", ""]
+    if res is None:
+        return out + ["Not measured: no badge OS snapshot (set BADGE_DIR to a badge-2024-software checkout; "
+                      "the dictionary is trained from its modules/).", ""]
+    kib = dict_curve.CHOSEN_KIB
+    chosen = next(c for c in res["curve"] if c["kib"] == kib)
+    t, p, a = dict_curve.totals(res, kib, "full")
+    st, sp, sa = dict_curve.totals(res, kib, "full", small=True)
+    by = {c["kib"]: dict_curve.totals(res, c["kib"])[1] for c in res["curve"]}
+    committed = dict_id(dictionary.builtin())
+    n_small = sum(r["today"] < dict_curve.SMALL for r in res["apps"])
+    out += ["A preset dictionary is history that the badge's firmware carries in flash and every image may "
+            "refer back to (SPEC section 5.2): the names, qstrs and bytecode idioms badge apps share are not "
+            "paid for again in each image. It is trained by `eerom dict train` (eerom.dict_train: COVER, "
+            "zstd's dictionary builder, in plain Python) from the badge OS's own modules (badge-2024-software "
+            "`modules/`, %d ROMFS images of %d bytes once compiled as the registry compiles: -O3, xtensawin) "
+            "and measured on apps none of that code came from: the capacity corpus above (MicroPython's own "
+            "modules and apps, and the example) and every test-registry app that builds (%d apps, %d of them "
+            "under 2 KiB: today's best payload below 2048 B). \"today's best\" is the payload `eerom build` "
+            "writes without a dictionary (zlib, zlib filtered and zopfli). The curve "
+            "is measured with zlib -9 and the dictionary, to keep the run short; \"full effort\" is "
+            "`eerom build --dict` at the chosen size (zlib and zopfli, both with the dictionary as history). "
+            "An image naming a dictionary has a superblock 4 bytes longer: \"images, --dict auto\" adds them "
+            "and lets each app go without the dictionary when that is smaller." % (
+                res["samples"], res["sample_bytes"], len(res["apps"]), n_small), "",
+            "**The badge's dictionary: %d KiB** (tools/eerom/dicts/tildagon-v1.bin, id %08x%s). With it, "
+            "`eerom build` writes **%d B instead of %d B for all apps (%s less; %s with the 4-byte superblock "
+            "extension, --dict auto), and %d B instead of %d B for the apps under 2 KiB (%s less; %s)**. "
+            "Goals: 8 %% and 12 %%." % (
+                kib, chosen["id"], "" if chosen["id"] == committed else
+                ", but the committed file is %08x: rerun the recipe" % committed,
+                p, t, dict_curve.saved(p, t), dict_curve.saved(a, t), sp, st, dict_curve.saved(sp, st),
+                dict_curve.saved(sa, st)), ""]
+    if all(k in by for k in (8, 16, 32)):
+        out += ["Why %d KiB: the dictionary costs its size in the firmware's flash (rodata; %d KiB is %.1f %% "
+                "of the badge's 2.4 MiB app partition, partitions-tildagon.csv) and, while an image is "
+                "inflated, as much RAM in front of it (nothing after the mount). From 8 to 16 KiB the apps "
+                "here lose %d B more (zlib), %.0f B per KiB of flash; from 16 to 32 KiB only %d B more, %.0f B per "
+                "KiB: the curve flattens past 16 KiB, once the strings most apps share are in." % (
+                    kib, kib, 100.0 * kib * 1024 / 0x270000, by[8] - by[16], (by[8] - by[16]) / 8.0,
+                    by[16] - by[32], (by[16] - by[32]) / 16.0), ""]
+    out += dict_curve.curve_table(res) + ["", "Per app with the %d KiB dictionary (**bold**: under 2 KiB):" % kib,
+                                          ""] + dict_curve.app_table(res, kib)
+    out += ["", "![preset dictionary](bench/dictionary.png)", "",
+            "Training takes %.1f s to compile the samples and %s s per dictionary (%s). Reproduce: "
+            "`build/venv/bin/python bench/dict_curve.py` (`--full-all`: every size at full effort, about "
+            "40 s); the badge's dictionary: `eerom dict train BADGE/modules --size %d -o "
+            "tools/eerom/dicts/tildagon-v1.bin` (checked by tests/host/test_dict_train.py)." % (
+                res["sample_s"], "%.1f-%.1f" % (min(c["train_s"] for c in res["curve"] if c["kib"]),
+                                                max(c["train_s"] for c in res["curve"] if c["kib"])),
+                res["mpy_cross"], dict_train.RECIPE_SIZE), ""]
+    return out
+
+
+def dictionary_plot(res):
+    if res is not None:
+        dict_curve.plot(res, os.path.join(PLOTS, "dictionary.png"))
+
+
 # -- mount and first import ------------------------------------------------------------
 
 def mount_apps():
@@ -196,13 +267,29 @@ def mount_section(rows):
     out = ["## Mount and first import", "",
            "The same app on the same simulated part, mounted and `hexpansion_1.app` imported in the "
            "unix port (build/unix-test), over the fake native I2C bus (C, so that the driver is "
-           "measured, not the simulator): **eerom** (`eerom.mount`), **lfs-c** (the badge's LittleFS "
+           "measured, not the simulator): **eerom** (`eerom.mount`, an image built with `--dict none`), "
+           "**eerom+dict** (the same app deflated with the firmware's preset dictionary), **lfs-c** (the "
+           "badge's LittleFS "
            "image through eerom's C block device + `vfs.VfsLfs2`), **lfs-py** (the same image through a "
            "rewrite of the badge's pure-Python EEPROM driver + `vfs.VfsLfs2`). Bus time is modelled at 9 "
            "clocks per byte on the wire (address, memory address and data bytes); the floor is the eerom "
            "payload read once. Instructions: valgrind callgrind, the run minus the same script stopped "
-           "before the mount. Heap: `gc.mem_alloc()` growth, after `gc.collect()`, from before the mount "
-           "to after the mount and to after the import.", "", mount.markdown(rows), ""]
+           "before the mount. Mount peak and held after mount: exact, from MicroPython's own counters "
+           "(`micropython.mem_peak()` and `mem_current()` above the count before the mount). Heap: "
+           "`gc.mem_alloc()` growth, after `gc.collect()`, from before the mount to after the mount and to "
+           "after the import (a conservative GC may keep a little garbage).", "", mount.markdown(rows), ""]
+    out += ["The preset dictionary against the goals (instructions within 10 % of a mount without it; "
+            "the peak at most the dictionary above it; nothing more held after the mount):", "",
+            "| app | part | bytes read, without / with | instructions, with / without | peak, without / "
+            "with (dictionary %d B) | held after mount, without / with |" % len(dictionary.builtin()),
+            "|---|---|---|---|---|---|"]
+    for name, part, m in rows:
+        e, d = m["eerom"], m["eerom+dict"]
+        out.append("| %s | %s | %d / %d B | %s | %d / %d B | %d / %d B |" % (
+            name, part, e["data_read"], d["data_read"],
+            "%.3f" % (d["instructions"] / e["instructions"]) if e["instructions"] else "-",
+            e["peak"], d["peak"], e["held"], d["held"]))
+    out.append("")
     out += ["Against the goals: mount + import within 1.15 x of the floor at 400 kHz; at least 5 x faster "
             "than the badge's pure-Python LittleFS path (modelled time); RAM after import no more than the "
             "inflated image + 2 KiB.", "",
@@ -339,11 +426,14 @@ def main(argv=None):
     os.makedirs(PLOTS, exist_ok=True)
     cap = capacity_rows()
     fill16 = capacity_fill(get_part("m24c16"))
+    drows = dictionary_rows()
     mrows = mount_rows()
     frows = flash_rows()
     with open(args.json, "w") as f:
-        json.dump({"capacity": cap, "fill_m24c16": fill16, "mount": mrows, "flash": frows}, f, indent=1)
+        json.dump({"capacity": cap, "fill_m24c16": fill16, "dictionary": drows, "mount": mrows, "flash": frows}, f,
+                  indent=1)
     capacity_plot(cap)
+    dictionary_plot(drows)
     mount_plots(mrows)
     flash_plot(frows)
     mp_version = open(os.path.join(BUILD, "micropython.path")).read().strip().rsplit("-", 1)[-1]
@@ -354,7 +444,8 @@ def main(argv=None):
            "the same inputs; times are modelled from them." % (
                datetime.date.today().isoformat(), mp_version, platform.machine(), platform.python_version(),
                corpus.__doc__.strip().split("\n\n", 1)[1].replace("\n", " ")), ""]
-    doc += capacity_section(cap, fill16) + mount_section(mrows) + flash_section(frows) + fuzz_section()
+    doc += (capacity_section(cap, fill16) + dictionary_section(drows) + mount_section(mrows) + flash_section(frows)
+            + fuzz_section())
     with open(os.path.join(DOCS, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(doc))
     print("wrote docs/BENCHMARKS.md and docs/bench/*.png", file=sys.stderr)

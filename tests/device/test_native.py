@@ -65,7 +65,9 @@ def images(header):
 
     def get(arch, variant="native"):
         if (arch, variant) not in cache:
-            cache[arch, variant] = builder.build(dirs[variant], part, vid, pid, name=name, arch=arch)
+            # no preset dictionary: the lean firmware below holds none
+            cache[arch, variant] = builder.build(dirs[variant], part, vid, pid, name=name, arch=arch,
+                                                 dictionary="none")
         return cache[arch, variant]
     return get
 

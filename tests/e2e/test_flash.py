@@ -516,3 +516,27 @@ def test_flash_keeps_what_the_eeprom_holds_before_fs_offset(board, tmp_path):
     board.attach(part)
     cli("flash", path, "--device", board.port, "--bus", 1, "-q", check=0)
     assert bytes(board.memory())[:len(image)] == image
+
+
+# -- preset dictionaries (issue 11) -----------------------------------------------------
+
+def test_flash_checks_the_boards_dictionary_before_writing(board, tmp_path):
+    from eerom import dictionary
+    from eerom.image import Image
+    board.attach("m24c64")
+    before = bytes(board.memory())
+    mine = tmp_path / "mine.dict"
+    mine.write_bytes(build_image(EXAMPLE_APP, "m24c64").romfs[:500])
+    foreign = build_image(EXAMPLE_APP, "m24c64", dictionary=mine.read_bytes()).image.to_bytes()
+    (tmp_path / "foreign.eerom").write_bytes(foreign)
+    r = cli("flash", tmp_path / "foreign.eerom", "--device", board.port, "--bus", 1, "-q", check=2)
+    held = dictionary.dict_id(dictionary.builtin())
+    assert ("the image needs preset dictionary 0x%08x; this board's eerom firmware holds 0x%08x"
+            % (dictionary.dict_id(mine.read_bytes()), held)) in r.stderr, r.stderr
+    assert bytes(board.memory()) == before  # refused before anything was written
+    # an app folder is built for what the board holds: here the badge's dictionary (in
+    # the solid layout: the paged one, flash's default, takes none)
+    r = cli("flash", EXAMPLE_APP, "--device", board.port, "--bus", 1, "-q", "--part", "m24c64", "--vid", "1",
+            "--pid", "2", "--layout", "solid", check=0)
+    assert "the board mounts it" in r.stdout
+    assert Image.from_bytes(bytes(board.memory())).superblock.dict_id == held

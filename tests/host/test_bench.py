@@ -18,3 +18,10 @@ def test_mount_measurement_runs():
     assert e["data_read"] == m["eerom_size"]
     assert e["wire_bytes"] < py["wire_bytes"] and e["transactions"] < py["transactions"]
     assert m["image_size"] <= e["heap_mount"] < m["image_size"] + 2048
+    # the preset dictionary, side by side: fewer bytes read, a peak of at most the
+    # dictionary more, and exactly as much held after the mount
+    from eerom import dictionary
+    d = m["eerom+dict"]
+    assert d["data_read"] == d["size"] < e["data_read"]
+    assert e["peak"] < d["peak"] <= e["peak"] + len(dictionary.builtin())
+    assert d["held"] == e["held"]

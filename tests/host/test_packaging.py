@@ -66,8 +66,10 @@ def test_wheel_holds_the_host_package_only(wheel):
         meta = {n.split("/", 1)[1]: z.read(n).decode() for n in names if n.startswith(dist_info + "/")}
     assert {n.split("/")[0] for n in names} == {"eerom", dist_info}, names  # no eerom_testkit, tests, ...
     modules = {n for n in names if n.startswith("eerom/")}
-    assert modules == {"eerom/" + f for f in os.listdir(PACKAGE_DIR) if f.endswith(".py")}, \
-        "the wheel's eerom/ differs from tools/eerom/*.py"
+    expected = {"eerom/" + f for f in os.listdir(PACKAGE_DIR) if f.endswith(".py")}
+    expected |= {"eerom/dicts/" + f for f in os.listdir(os.path.join(PACKAGE_DIR, "dicts")) if f.endswith(".bin")}
+    assert expected >= {"eerom/dicts/tildagon-v1.bin"}
+    assert modules == expected, "the wheel's eerom/ differs from tools/eerom/*.py and dicts/*.bin"
     assert "Root-Is-Purelib: true" in meta["WHEEL"] and "Tag: py3-none-any" in meta["WHEEL"]
     entry_points = configparser.ConfigParser()
     entry_points.read_string(meta["entry_points.txt"])

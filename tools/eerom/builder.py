@@ -6,7 +6,8 @@ from . import compress, mpy, romfs
 from .errors import BuildError, ImageError, UsageError
 from .fileio import read_file
 from .header import Header
-from .image import METHOD_DEFLATE, SB_SIZE_V1, Image
+from . import dictionary as dictionaries
+from .image import METHOD_DEFLATE, SB_SIZE_DICT, SB_SIZE_V1, Image
 from .manifest import MANIFEST_NAME, REGISTRY_EXCLUDED
 
 # Never part of an app: hidden files (.DS_Store, .git, editor swap files) are
@@ -34,6 +35,8 @@ class Build:
         self.layout = layout
         self.left_out = list(left_out)  # paths in the folder that are not part of the app
         self.use_mpy = "USE_MPY" in self.left_out  # the registry ships this app compiled
+        self.dictionary = None  # the preset dictionary the payload was deflated with
+        self.dictionary_saved = 0  # image bytes that saved
         self.part = part
         self.files = files
         self.romfs = romfs_image
@@ -173,7 +176,7 @@ LAYOUTS = ("solid", "paged", "auto")
 
 def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024",
           keep_py=False, mpy_cross=None, opt=None, effort="best", layout="solid", arch=mpy.BADGE_ARCH,
-          full_names=False):
+          full_names=False, dictionary="auto"):
     """Build an image from an app folder or a .romfs file.  Does not check the fit.
 
     layout "solid": one deflate stream over the whole ROMFS, the smallest image.
@@ -182,7 +185,10 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
     layout "auto": paged if that image fits the part, else solid (what `eerom flash`
     does with an app folder).
     Sources compile as the registry compiles them (-O3, or default_opt(); native code
-    for `arch`; tracebacks naming the file alone unless `full_names`)."""
+    for `arch`; tracebacks naming the file alone unless `full_names`).
+    `dictionary`: "auto" deflates with the badge firmware's preset dictionary as history
+    when that makes the image smaller (solid layout only), "none" never, or the bytes
+    of another dictionary to deflate with."""
     if layout not in LAYOUTS:
         raise UsageError("unknown layout %r" % layout, hint="use %s" % ", ".join(LAYOUTS))
     if is_romfs_file(source):
@@ -202,23 +208,50 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
     header = Header.for_part(part, vid, pid, name, unique_id, manifest_version)
     header.pack()  # raises UsageError on a bad field before the slow compression
     for chosen in (("paged", "solid") if layout == "auto" else (layout,)):
-        image_bytes, payload, method, label = _encode(tree, romfs_image, part, chosen, effort)
-        image = Image.create(header, image_bytes, payload, method)
+        enc = _encode(tree, romfs_image, part, chosen, effort, dictionary)
+        image = Image.create(header, enc.romfs, enc.payload, enc.method,
+                             dict_id=None if enc.dictionary is None else dictionaries.dict_id(enc.dictionary))
         if image.size <= part.size:
             break
     # Self-check: what we wrote must read back through the full checker.
-    Image.from_bytes(image.to_bytes(), max_image_size=max(len(image_bytes), 1), check_part_size=False)
-    return Build(part, files, image_bytes, image, label, warnings, chosen, left_out)
+    Image.from_bytes(image.to_bytes(), max_image_size=max(len(enc.romfs), 1), check_part_size=False,
+                     dictionary=enc.dictionary)
+    result = Build(part, files, enc.romfs, image, enc.label, warnings, chosen, left_out)
+    result.dictionary, result.dictionary_saved = enc.dictionary, enc.saved
+    return result
 
 
-def _encode(tree, romfs_image, part, layout, effort):
-    """(ROMFS image, payload, method, label) of `tree` in `layout` on `part`."""
+class Encoding:
+    """A ROMFS image and its payload: `dictionary` the preset dictionary it was
+    deflated with (None: none), `saved` the image bytes that saved."""
+
+    def __init__(self, romfs_image, payload, method, label, dictionary=None, saved=0):
+        self.romfs = romfs_image
+        self.payload = payload
+        self.method = method
+        self.label = label
+        self.dictionary = dictionary
+        self.saved = saved
+
+
+def _encode(tree, romfs_image, part, layout, effort, dictionary="auto"):
+    """The Encoding of `tree` in `layout` on `part`.  The paged layout compresses every
+    file alone, so it never takes a dictionary (SPEC section 5.1)."""
     if layout == "paged":
         paged_image, paged_payload = compress.paged(tree, part.page, part.fs_offset + SB_SIZE_V1)
         if len(paged_payload) < len(paged_image):
-            return paged_image, paged_payload, METHOD_DEFLATE, "zlib-9 per file"
+            return Encoding(paged_image, paged_payload, METHOD_DEFLATE, "zlib-9 per file")
     method, payload, label = compress.best(romfs_image, effort)
-    return romfs_image, payload, method, label
+    plain = Encoding(romfs_image, payload, method, label)
+    if dictionary == "none":
+        return plain
+    history = dictionaries.builtin() if dictionary == "auto" else dictionary
+    method, payload, label = compress.best(romfs_image, effort, history)
+    # The dictionary's identifier makes the superblock 4 bytes longer.
+    saved = len(plain.payload) - len(payload) - (SB_SIZE_DICT - SB_SIZE_V1)
+    if method == METHOD_DEFLATE and (dictionary != "auto" or saved > 0):
+        return Encoding(romfs_image, payload, method, label, history, saved)
+    return plain
 
 
 def _trim_romfs(raw):
@@ -231,7 +264,8 @@ def _trim_romfs(raw):
 
 
 def marginal_costs(build, effort="best"):
-    """For each file, how many bytes the solid payload would lose without it.
+    """For each file, how many bytes the solid payload would lose without it (with the
+    build's dictionary, if it took one).
 
     Uses the build's effort for up to 16 files (so a one-file app's cost is its solid
     payload), zlib -9 beyond that to keep the report quick."""
@@ -241,7 +275,7 @@ def marginal_costs(build, effort="best"):
     def size(files):
         if not files:
             return 0
-        return len(compress.best(romfs.write(_tree_of(files)), effort)[1])
+        return len(compress.best(romfs.write(_tree_of(files)), effort, build.dictionary)[1])
 
     whole = size(build.files)
     for f in build.files:

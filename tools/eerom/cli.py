@@ -104,8 +104,23 @@ def _build_options(args):
         args.manifest_version.encode() if args.manifest_version else None,
         flag=_part_flag(args))
     options.update(keep_py=args.keep_py, mpy_cross=args.mpy_cross, opt=args.opt, effort=args.effort,
-                   layout=args.layout, arch=args.arch, full_names=args.full_names)
+                   layout=args.layout, arch=args.arch, full_names=args.full_names,
+                   dictionary=_dictionary(args.dict))
     return found, options
+
+
+def _dictionary(choice):
+    """builder.build's `dictionary` for --dict auto|none|FILE."""
+    from . import dictionary
+
+    return choice if choice in ("auto", "none") else dictionary.load(choice)
+
+
+def _add_dict_arg(g, default="auto"):
+    g.add_argument("--dict", default=default, metavar="auto|none|FILE",
+                   help="preset dictionary: auto (default) deflates with the one the badge's eerom firmware "
+                        "carries when that makes the image smaller; none: an image any eerom firmware "
+                        "reads; FILE: another dictionary (the firmware must be built with it)")
 
 
 def cmd_build(args):
@@ -146,7 +161,7 @@ def cmd_inspect(args):
         header = superblock = None
         try:
             header = Header.unpack(data)
-            superblock = Superblock.unpack(data[header.fs_offset:header.fs_offset + 255])
+            superblock = Superblock.unpack(data[header.fs_offset:header.fs_offset + 255], find_dict=None)
         except ImageError:
             pass
         print(report.inspect_report(data, error=e, header=header, superblock=superblock))
@@ -282,6 +297,34 @@ def _native_code(data):
         return {}
 
 
+def _board_dictionary(session, choice):
+    """--dict for an app folder built on the fly: "auto" becomes "none" when the board's
+    eerom module holds no dictionary or another one (it could not mount the image)."""
+    from . import dictionary
+
+    if choice != "auto" or not session.link.use_module:
+        return _dictionary(choice)
+    return "auto" if session.link.dict_id() == dictionary.dict_id(dictionary.builtin()) else "none"
+
+
+def _check_dictionary(session, data):
+    """Before anything is written: an image that names a preset dictionary the board's
+    eerom module lacks would be refused at mount.  (Through stock MicroPython the board
+    is only the programmer, and says nothing about the badge.)"""
+    try:
+        needed = Superblock.unpack(data[Header.unpack(data).fs_offset:][:255], find_dict=None).dict_id
+    except ImageError:
+        return  # flash_image() says what is wrong with it
+    if needed is None or not session.link.use_module:
+        return
+    held = session.link.dict_id()
+    if held != needed:
+        raise UsageError("the image needs preset dictionary 0x%08x; this board's eerom firmware holds %s"
+                         % (needed, "none" if held is None else "0x%08x" % held),
+                         hint="rebuild it with --dict none (or flash the app folder: eerom builds it for "
+                              "the board)")
+
+
 def cmd_flash(args):
     from . import builder, flash, manifest, report
     from .builder import parse_int
@@ -320,13 +363,14 @@ def cmd_flash(args):
             # "auto": paged, so that the next flash after an edit writes few pages,
             # unless only the smaller solid layout fits the part
             result = builder.build(source, keep_py=args.keep_py, layout=args.layout or "auto", arch=args.arch,
-                                   **options)
+                                   dictionary=_board_dictionary(session, args.dict), **options)
             part = result.part
             if not result.fits:
                 raise FitError("%s needs %d B, %s holds %d B" % (source, result.size, part.name, part.size),
                                hint=report.not_fitting_hint(result))
             print("built %s: %d B image for %s (%s layout)" % (source, result.size, part.name, result.layout))
             data = result.image.to_bytes()
+        _check_dictionary(session, data)
         image, res = flash.flash_image(session, data, _progress(args), force=args.force)
         mounted = None
         if session.link.use_module:  # the board's own check: it inflates and checks everything
@@ -494,10 +538,60 @@ def cmd_registry(args):
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs %d: give 1 or more builds at a time" % args.jobs)
-    rows = registry.run(args.repo, args.output, args.only or (), args.arch, args.effort, args.jobs, args.quiet)
+    rows = registry.run(args.repo, args.output, args.only or (), args.arch, args.effort, args.jobs, args.quiet,
+                        dictionary=_dictionary(args.dict))
     print(registry.summary(rows))
     print("images and %s.md/.json in %s" % (registry.REPORT_NAME, args.output))
     return registry.exit_status(rows)
+
+
+EPILOG_DICT = """\
+A preset dictionary is history a deflate stream starts with: bytes the firmware carries
+in flash that every image may refer back to, so that the names, qstrs and bytecode every
+badge app shares are not paid for again in each image.  eerom's is trained from the
+badge OS's own modules (public code the badge already carries):
+
+  eerom dict show                          the dictionary eerom builds with, and its id
+  eerom dict train BADGE/modules --size 16384 -o my.dict
+  eerom dict c-source my.dict -o usermod/eerom/eerom_dict.c   (a firmware with it)
+  eerom build APP -o app.eerom --dict my.dict
+
+An image names its dictionary by CRC-32; a firmware without that dictionary refuses it
+(rebuild with --dict none).
+"""
+
+
+def cmd_dict(args):
+    from . import dictionary
+
+    if args.action == "show":
+        data = dictionary.load(args.file) if args.file else dictionary.builtin()
+        where = args.file or "the badge firmware's (%s)" % dictionary.BADGE
+        print("%s: %d B, id 0x%08x" % (where, len(data), dictionary.dict_id(data)))
+        return 0
+    if args.action == "c-source":
+        data = dictionary.load(args.file) if args.file else dictionary.builtin()
+        text = dictionary.c_source(data, os.path.basename(args.file) if args.file else dictionary.BADGE)
+        check_writable(args.output)
+        write_file(args.output, text.encode())
+        print("wrote %s: %d B dictionary, id 0x%08x" % (args.output, len(data), dictionary.dict_id(data)))
+        return 0
+    from . import dict_train
+
+    if not 1 <= args.size <= dictionary.MAX_SIZE:
+        raise UsageError("--size %d: give 1 to %d bytes (deflate's window)" % (args.size, dictionary.MAX_SIZE))
+    for folder in args.folders:
+        if not os.path.isdir(folder):
+            raise UsageError("%s is not a folder" % folder, hint="give folders of .py modules to train on")
+    check_writable(args.output)
+    data = dict_train.train(dict_train.samples(args.folders), args.size)
+    if not data:
+        raise UsageError("nothing in %s repeats from one module folder to another: no dictionary to make"
+                         % ", ".join(args.folders),
+                         hint="train on more code: a dictionary holds what several folders share")
+    write_file(args.output, data)
+    print("wrote %s: %d B dictionary, id 0x%08x" % (args.output, len(data), dictionary.dict_id(data)))
+    return 0
 
 
 def make_parser():
@@ -537,6 +631,7 @@ def make_parser():
                         "asserts and line numbers, so tracebacks say line 1; 1 keeps line numbers (a few %% "
                         "bigger); 0 also keeps asserts (the default for a registry folder without USE_MPY, "
                         "which the badge gets as source)")
+    _add_dict_arg(g)
     g.add_argument("--full-names", action="store_true",
                    help="tracebacks name a file by its path in the app (lib/util.py), not by its name alone "
                         "(util.py, as the registry compiles): costs a few bytes per file")
@@ -572,6 +667,7 @@ def make_parser():
     g.add_argument("--keep-py", action="store_true")
     g.add_argument("--arch", choices=mpy.ARCH_NAMES, default=mpy.BADGE_ARCH, metavar="ARCH",
                    help="CPU for native code: xtensawin (default, the badge), none, x64, armv7m, ...")
+    _add_dict_arg(g)
     g.add_argument("--layout", choices=("solid", "paged", "auto"),
                    help="default auto: paged if it fits (cheap reflashes), else solid")
     f.add_argument("--force", action="store_true", help="flash even if the EEPROM's header says it is too small")
@@ -619,7 +715,23 @@ def make_parser():
     g.add_argument("--fast", dest="effort", action="store_const", const="fast", default="best",
                    help="zlib only, skip zopfli (a few %% bigger, much faster)")
     g.add_argument("--quiet", "-q", action="store_true", help="no line per app")
+    _add_dict_arg(g)
     g.set_defaults(func=cmd_registry)
+
+    t = sub.add_parser("dict", help="the preset dictionary: show it, train one, make C source of it",
+                       description="Show, train and export preset dictionaries (see below).",
+                       epilog=EPILOG_DICT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ts = t.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = ts.add_parser("show", help="size and id of a dictionary (default: eerom's)")
+    a.add_argument("file", nargs="?", metavar="DICT")
+    a = ts.add_parser("train", help="train a dictionary from folders of .py modules")
+    a.add_argument("folders", nargs="+", metavar="FOLDER")
+    a.add_argument("--size", type=_number, default=16384, metavar="BYTES", help="dictionary size (default 16384)")
+    a.add_argument("-o", "--output", required=True, metavar="DICT")
+    a = ts.add_parser("c-source", help="C source of a dictionary for the module (usermod/eerom/eerom_dict.c)")
+    a.add_argument("file", nargs="?", metavar="DICT")
+    a.add_argument("-o", "--output", required=True, metavar="FILE.c")
+    t.set_defaults(func=cmd_dict)
 
     p = sub.add_parser("parts", help="list the EEPROM parts eerom knows")
     p.set_defaults(func=cmd_parts)

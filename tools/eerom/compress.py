@@ -7,6 +7,7 @@ wins, and the image is stored uncompressed when deflate does not save a byte.
 Every candidate is inflated again before it is accepted.
 """
 
+import ctypes
 import struct
 import zlib
 
@@ -19,9 +20,18 @@ from . import romfs
 from .image import METHOD_DEFLATE, METHOD_STORED
 
 
-def zlib_raw(data, level=9, strategy=zlib.Z_DEFAULT_STRATEGY):
-    c = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
+def zlib_raw(data, level=9, strategy=zlib.Z_DEFAULT_STRATEGY, dictionary=None):
+    if dictionary:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy, zdict=dictionary)
+    else:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
     return c.compress(data) + c.flush()
+
+
+def inflate(raw, dictionary=None):
+    """The bytes a raw deflate stream inflates to (with `dictionary` as history)."""
+    d = zlib.decompressobj(-15, zdict=dictionary) if dictionary else zlib.decompressobj(-15)
+    return d.decompress(raw) + d.flush()
 
 
 def zopfli_raw(data, iterations):
@@ -32,23 +42,81 @@ def zopfli_raw(data, iterations):
     return out[2:-4]
 
 
-def candidates(data, effort="best"):
-    yield "zlib-9", zlib_raw(data)
+class _ZopfliOptions(ctypes.Structure):
+    # zopfli.h's ZopfliOptions
+    _fields_ = [("verbose", ctypes.c_int), ("verbose_more", ctypes.c_int), ("numiterations", ctypes.c_int),
+                ("blocksplitting", ctypes.c_int), ("blocksplittinglast", ctypes.c_int),
+                ("blocksplittingmax", ctypes.c_int)]
+
+
+_zopfli_lib = None
+
+
+def _zopfli_part():
+    """zopfli's ZopfliDeflatePart, from the zopfli module's own library (it exports
+    zopfli's C API), or None where it is not to be had."""
+    global _zopfli_lib
+    if _zopfli_lib is None:
+        try:
+            lib = ctypes.CDLL(_zopfli.__file__)
+            lib.ZopfliDeflatePart.restype = None
+            lib.ZopfliDeflatePart.argtypes = [
+                ctypes.POINTER(_ZopfliOptions), ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t,
+                ctypes.c_size_t, ctypes.POINTER(ctypes.c_ubyte), ctypes.POINTER(ctypes.POINTER(ctypes.c_ubyte)),
+                ctypes.POINTER(ctypes.c_size_t)]
+            lib.ZopfliInitOptions.argtypes = [ctypes.POINTER(_ZopfliOptions)]
+            libc = ctypes.CDLL(None)
+            libc.free.argtypes = [ctypes.c_void_p]
+            _zopfli_lib = (lib, libc)
+        except (AttributeError, OSError, TypeError):
+            _zopfli_lib = False
+    return _zopfli_lib or None
+
+
+def zopfli_raw_history(data, history, iterations):
+    """Raw deflate of `data` by zopfli, with `history` (a preset dictionary) as the
+    bytes before it: ZopfliDeflatePart over history + data from len(history) on."""
+    lib, libc = _zopfli_part()
+    opts = _ZopfliOptions()
+    lib.ZopfliInitOptions(ctypes.byref(opts))
+    opts.numiterations = iterations
+    opts.blocksplitting = 1
+    buf = bytes(history) + bytes(data)
+    bp = ctypes.c_ubyte(0)
+    out = ctypes.POINTER(ctypes.c_ubyte)()
+    size = ctypes.c_size_t(0)
+    lib.ZopfliDeflatePart(ctypes.byref(opts), 2, 1, buf, len(history), len(buf), ctypes.byref(bp),
+                          ctypes.byref(out), ctypes.byref(size))
+    try:
+        return ctypes.string_at(out, size.value)
+    finally:
+        libc.free(out)
+
+
+def candidates(data, effort="best", dictionary=None):
+    suffix = "+dict" if dictionary else ""
+    yield "zlib-9" + suffix, zlib_raw(data, dictionary=dictionary)
     if effort == "fast":
         return
-    yield "zlib-9-filtered", zlib_raw(data, strategy=zlib.Z_FILTERED)
-    if _zopfli is not None:
-        # Images are at most a few hundred KiB: many iterations stay affordable.
-        iterations = 100 if len(data) <= 64 * 1024 else 15
+    yield "zlib-9-filtered" + suffix, zlib_raw(data, strategy=zlib.Z_FILTERED, dictionary=dictionary)
+    if _zopfli is None or (dictionary and _zopfli_part() is None):
+        return
+    # Images are at most a few hundred KiB: many iterations stay affordable.
+    iterations = 100 if len(data) <= 64 * 1024 else 15
+    if dictionary:
+        yield "zopfli-%d+dict" % iterations, zopfli_raw_history(data, dictionary, iterations)
+    else:
         yield "zopfli-%d" % iterations, zopfli_raw(data, iterations)
 
 
-def best(data, effort="best"):
-    """Return (method, payload, label) for the smallest encoding of data."""
+def best(data, effort="best", dictionary=None):
+    """Return (method, payload, label) for the smallest encoding of data, with
+    `dictionary` as every deflate candidate's history when given (the stored
+    encoding needs none)."""
     method, payload, label = METHOD_STORED, bytes(data), "stored"
-    for name, raw in candidates(data, effort):
+    for name, raw in candidates(data, effort, dictionary):
         if len(raw) < len(payload):
-            if zlib.decompress(raw, -15) != data:  # never trust an encoder blindly
+            if inflate(raw, dictionary) != data:  # never trust an encoder blindly
                 raise AssertionError("%s produced a stream that does not inflate back" % name)
             method, payload, label = METHOD_DEFLATE, raw, name
     return method, payload, label

@@ -253,6 +253,14 @@ class Link:
         value = int(self.run("import sys\nprint(getattr(sys.implementation,'_mpy',-1))"))
         return None if value < 0 else arch_name((value >> 10) & 0x3F)
 
+    def dict_id(self):
+        """The identifier of the preset dictionary the board's eerom module holds, or
+        None: no module, or one without a dictionary (eerom.DICT_ID)."""
+        if not self.caps.get("eerom"):
+            return None
+        value = self.run("import eerom\nprint(getattr(eerom,'DICT_ID',None))").strip()
+        return None if value == "None" else int(value)
+
     def probe(self):
         bits = int(self.run("r=0\nfor i,c in enumerate(%r):\n try:exec(c);r|=1<<i\n except:pass\nprint(r)"
                             % (tuple(PROBES.values()),)))

@@ -14,6 +14,7 @@ import time
 
 from . import builder, manifest, report
 from .errors import EeromError, UsageError
+from .dictionary import dict_id
 from .fileio import write_file
 
 REPORT_NAME = "eerom-report"
@@ -106,11 +107,12 @@ def _one_line(error):
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def build_app(app, outdir, arch, effort):
+def build_app(app, outdir, arch, effort, dictionary="auto"):
     """Build one app; return its report row (a dict of plain values)."""
     row = {"folder": app.folder, "image": None, "name": None, "part": None, "part_size": None,
            "registry_used": None, "registry_room": None, "registry_fits": None,
-           "eerom_bytes": None, "eerom_percent": None, "status": STATUS_FAILED, "reason": None, "warnings": []}
+           "eerom_bytes": None, "eerom_percent": None, "dictionary": None, "status": STATUS_FAILED, "reason": None,
+           "warnings": []}
     image_path = os.path.join(outdir, app.image_name)
     try:
         if app.clash:  # 0xABCD/ and 0xabcd/ on a case-sensitive file system
@@ -123,10 +125,12 @@ def build_app(app, outdir, arch, effort):
             return row
         if found is None:
             raise UsageError("no eeprom.json: the registry needs one for the header")
-        result = builder.build(app.path, arch=arch, effort=effort, **manifest.settings(found))
+        result = builder.build(app.path, arch=arch, effort=effort, dictionary=dictionary,
+                               **manifest.settings(found))
         reg = report.registry_estimate(result, found)
         row.update(registry_used=reg.used, registry_room=reg.room, registry_fits=reg.fits,
-                   eerom_bytes=result.size, eerom_percent=round(100.0 * result.size / result.part.size, 1))
+                   eerom_bytes=result.size, eerom_percent=round(100.0 * result.size / result.part.size, 1),
+                   dictionary=None if result.dictionary is None else "0x%08x" % dict_id(result.dictionary))
         row["warnings"] = [w.replace(app.path + os.sep, "") for w in found.warnings + result.warnings]
         if not result.fits:
             row.update(status=STATUS_TOO_BIG, reason="%d B over the %d B part" % (result.size - result.part.size,
@@ -145,18 +149,18 @@ def build_app(app, outdir, arch, effort):
     return row
 
 
-def build_all(apps, outdir, arch, effort="best", jobs=None, log=None):
+def build_all(apps, outdir, arch, effort="best", jobs=None, log=None, dictionary="auto"):
     """Build `apps` over `jobs` processes (default: every core); return their rows in
     the order of `apps`.  `log(done, total, row)` is called as each one ends."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(apps)))
     rows = [None] * len(apps)
     if jobs == 1:
         for i, app in enumerate(apps):
-            rows[i] = build_app(app, outdir, arch, effort)
+            rows[i] = build_app(app, outdir, arch, effort, dictionary)
             if log:
                 log(i + 1, len(apps), rows[i])
         return rows
-    work = [(i, app, outdir, arch, effort) for i, app in enumerate(apps)]
+    work = [(i, app, outdir, arch, effort, dictionary) for i, app in enumerate(apps)]
     # multiprocessing.Pool, not concurrent.futures: leaving the `with` (Ctrl-C
     # included) terminates the workers instead of waiting for every queued build.
     with multiprocessing.Pool(jobs) as pool:
@@ -168,8 +172,8 @@ def build_all(apps, outdir, arch, effort="best", jobs=None, log=None):
 
 
 def _build_numbered(job):
-    i, app, outdir, arch, effort = job
-    return i, build_app(app, outdir, arch, effort)
+    i, app, outdir, arch, effort, dictionary = job
+    return i, build_app(app, outdir, arch, effort, dictionary)
 
 
 def summary(rows):
@@ -202,7 +206,8 @@ def markdown(rows, arch):
             reg = "%d / %d B (%s)%s" % (r["registry_used"], r["registry_room"],
                                        report.percent(r["registry_used"], r["registry_room"]),
                                        "" if r["registry_fits"] else ", fails")
-        ee = "-" if r["eerom_bytes"] is None else "%d B (%s %% of the part)" % (r["eerom_bytes"], r["eerom_percent"])
+        ee = "-" if r["eerom_bytes"] is None else "%d B (%s %% of the part%s)" % (
+            r["eerom_bytes"], r["eerom_percent"], ", preset dictionary" if r["dictionary"] else "")
         result = {STATUS_OK: "fits", STATUS_TOO_BIG: "**does not fit**", STATUS_FAILED: "**failed**",
                   STATUS_SKIPPED: "skipped"}[r["status"]]
         if r["reason"]:
@@ -222,7 +227,8 @@ def write_reports(rows, outdir, arch, seconds):
     write_file(os.path.join(outdir, REPORT_NAME + ".json"), (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
 
 
-def run(repo, outdir, only=(), arch="xtensawin", effort="best", jobs=None, quiet=False, stream=None):
+def run(repo, outdir, only=(), arch="xtensawin", effort="best", jobs=None, quiet=False, stream=None,
+        dictionary="auto"):
     """`eerom registry`: build, report, and return the exit status."""
     stream = stream or sys.stderr
     apps = find_apps(repo, only)
@@ -245,6 +251,6 @@ def run(repo, outdir, only=(), arch="xtensawin", effort="best", jobs=None, quiet
         stream.write("[%*d/%d] %-16s %s\n" % (len(str(total)), done, total, row["folder"], text))
         stream.flush()
 
-    rows = build_all(apps, outdir, arch, effort, jobs, log)
+    rows = build_all(apps, outdir, arch, effort, jobs, log, dictionary)
     write_reports(rows, outdir, arch, time.monotonic() - start)
     return rows

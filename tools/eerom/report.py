@@ -48,6 +48,11 @@ def fit_report(build, lfs=None, lfs_note=None, manifest=None):
         sb.stored_size, build.layout, build.method_label, _pct(sb.stored_size, len(build.romfs))))
     lines.append("eerom image       %6d B  = 32 header + %d fill + %d superblock + %d payload" % (
         image.size, image.header.fs_offset - 32, sb.sb_size, sb.stored_size))
+    if build.dictionary is not None:
+        from .dictionary import dict_id
+        lines.append("preset dictionary 0x%08x (%d B): saves %d B; only an eerom firmware holding it "
+                     "mounts the image (--dict none: any)" % (dict_id(build.dictionary), len(build.dictionary),
+                                                            build.dictionary_saved))
     verdict = "fits" if build.fits else "DOES NOT FIT"
     lines.append("%s %s: %d of %d B (%s), %d B %s" % (
         verdict, part.name, image.size, part.size, _pct(image.size, part.size),
@@ -110,6 +115,8 @@ def inspect_report(data, image=None, error=None, header=None, superblock=None, d
         lines.append("  %-17s %d B" % ("stored size", sb.stored_size))
         lines.append("  %-17s %d B" % ("image size", sb.image_size))
         lines.append("  %-17s 0x%08x" % ("payload crc32", sb.payload_crc))
+        if sb.dict_id is not None:
+            lines.append("  %-17s 0x%08x (a preset dictionary the firmware must hold)" % ("dictionary", sb.dict_id))
     if error is not None:
         lines.append("check: FAILED [%s] %s" % (error.problem, error.message))
         if error.hint:
