@@ -60,7 +60,7 @@ def capacity_rows():
         row = {"app": name, "files": len(files), "source": sum(f.source_size for f in b.files),
                "mpy": sum(len(f.data) for f in b.files), "payload": b.image.superblock.stored_size, "parts": {}}
         for part in CAPACITY_PARTS:
-            size = part.fs_offset + SB_SIZE_V1 + row["payload"]
+            size = part.fs_offset + b.image.superblock.sb_size + row["payload"]
             lfs = littlefs_layout.badge_layout(files, part)
             row["parts"][part.name] = {"eerom": size, "eerom_fits": size <= part.size,
                                        "lfs": lfs.size, "lfs_fits": lfs.fits}

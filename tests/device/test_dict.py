@@ -146,14 +146,17 @@ def test_an_image_naming_another_dictionary_is_refused(device, basic):
 
 
 def fixed_huffman_match(distance):
-    """A raw deflate stream, one final fixed-Huffman block: a 3-byte match at
-    `distance`, then end of block."""
+    """A raw deflate stream, one final fixed-Huffman block: a 10-byte match at
+    `distance`, then end of block.  Declared as a 10-byte image (the superblock
+    wants more bytes inflated than stored), a match the reader serves fails the
+    ROMFS check (`romfs-magic`) and one it refuses fails `inflate`: the two outcomes
+    tell whether the dictionary was reached."""
     bits = [1, 1, 0]  # BFINAL, BTYPE 01 (fixed), LSB first
 
     def huff(code, n):  # Huffman codes go most significant bit first
         bits.extend((code >> i) & 1 for i in reversed(range(n)))
 
-    huff(257 - 256, 7)  # length 3
+    huff(264 - 256, 7)  # length 10
     base, code = 1, 0  # distance codes (RFC 1951 3.2.5): 30 codes, 0..13 extra bits
     while distance >= base + (1 << max(0, code // 2 - 1)):
         base += 1 << max(0, code // 2 - 1)
@@ -173,14 +176,18 @@ def test_a_reference_before_the_dictionary_is_refused(device):
         pytest.skip("a 32 KiB dictionary fills deflate's window: no reference reaches before it")
     plain = build_image(BASIC, "m24c64", dictionary="none")
     stream = fixed_huffman_match(len(HISTORY) + 1)
-    assert zlib.decompressobj(-15, zdict=b"x" + HISTORY).decompress(stream) == b"x" + HISTORY[:2]
+    assert zlib.decompressobj(-15, zdict=b"x" + HISTORY).decompress(stream) == b"x" + HISTORY[:9]
     with pytest.raises(zlib.error, match="too far back"):
         zlib.decompressobj(-15, zdict=HISTORY).decompress(stream)
-    # A payload that passes every check before inflate: declared as an image of 10 bytes.
+    # Payloads that pass every check before inflate, declared as images of 10 bytes.
     image = with_dict(plain, payload=stream, image_size=10)
     r = device.run1(REFUSE, image.to_bytes(), "m24c64")
     assert r["error"] == [ENOEXEC, "eerom: inflate: payload is not a deflate stream of the declared size"]
     assert "/hexpansion_1" not in r["mounts"]
+    # the dictionary's first byte is within reach: inflated (it is no ROMFS, though)
+    image = with_dict(plain, payload=fixed_huffman_match(len(HISTORY)), image_size=10)
+    r = device.run1(REFUSE, image.to_bytes(), "m24c64")
+    assert r["error"][0] == ENOEXEC and r["error"][1].startswith("eerom: romfs-magic"), r["error"]
 
 
 def test_a_firmware_without_the_dictionary(lean, basic):  # noqa: F811
@@ -205,8 +212,8 @@ report(**out)
 
 def test_dictionary_paths_under_asan_and_ubsan(asan_device):  # noqa: F811
     """The module built with AddressSanitizer and UBSan (build/unix-asan): an image
-    with the dictionary mounts and runs; matches reaching exactly the dictionary's
-    first byte, and one byte before it, end in a clean refusal."""
+    with the dictionary mounts and runs; a match reaching exactly the dictionary's
+    first byte is served, one reaching a byte before it is refused, both cleanly."""
     plain = build_image(BASIC, "m24c64", dictionary="none")
     cases = [with_dict(plain).to_bytes()]
     for distance in (len(HISTORY), len(HISTORY) + 1):
@@ -225,4 +232,5 @@ for data in ARGS:
     eerom.umount("/hexpansion_1")
 report(out=out)
 """, *cases)
-    assert r["out"] == [42] + ["inflate"] * (len(cases) - 1)
+    # the dictionary's first byte is served (no ROMFS there), one byte before it is refused
+    assert r["out"] == [42, "romfs-magic", "inflate"][:len(cases)]

@@ -78,9 +78,24 @@ def test_auto_leaves_the_dictionary_out_when_it_does_not_pay(tmp_path):
     assert b.dictionary is None and not b.image.superblock.flags
 
 
-def test_paged_layout_never_takes_a_dictionary():
+def test_paged_layout_never_takes_a_dictionary(tmp_path):
     b = build(part="m24c64", layout="paged")
     assert b.layout == "paged" and b.dictionary is None and not b.image.superblock.flags
+    # a tiny app whose paged stream does not shrink: stored solid, still without one
+    app = tmp_path / "tiny"
+    app.mkdir()
+    (app / "app.py").write_text('import os\nprint("hello from the badge app")\n')
+    b = build(str(app), part="m24c64", layout="paged")
+    assert b.dictionary is None and not b.image.superblock.flags
+    b = build(str(app), part="m24c64", layout="paged", dictionary=dictionary.builtin()[:1000])
+    assert b.dictionary is None and any("--dict FILE is not used" in w for w in b.warnings)
+
+
+def test_a_dictionary_that_costs_bytes_says_so(tmp_path):
+    useless = random.Random(5).randbytes(4096)
+    b = build(dictionary=useless)
+    assert b.dictionary == useless and b.dictionary_saved < 0
+    assert any("makes this image %d B bigger" % -b.dictionary_saved in w for w in b.warnings)
 
 
 def test_a_dictionary_file(tmp_path):
@@ -98,6 +113,10 @@ def test_a_dictionary_file(tmp_path):
     assert r.returncode == 0 and "preset dictionary 0x%08x (600 B)" % dictionary.dict_id(mine) in r.stdout, r.stderr
     r = run("inspect", tmp_path / "x.eerom")
     assert r.returncode == 1 and "[sb-dict]" in r.stdout and "--dict none" in r.stdout, r.stdout
+    r = run("inspect", tmp_path / "x.eerom", "--dict", tmp_path / "mine.dict")  # the hint's other way
+    assert r.returncode == 0 and "check: OK" in r.stdout, r.stdout
+    r = run("diff", tmp_path / "x.eerom", tmp_path / "x.eerom", "--dict", tmp_path / "mine.dict")
+    assert r.returncode == 0 and "0 of" in r.stdout, r.stdout
 
 
 @pytest.mark.parametrize("size", [0, 32769])

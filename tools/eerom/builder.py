@@ -209,6 +209,12 @@ def build(source, part, vid, pid, name="", unique_id=0, manifest_version=b"2024"
     header.pack()  # raises UsageError on a bad field before the slow compression
     for chosen in (("paged", "solid") if layout == "auto" else (layout,)):
         enc = _encode(tree, romfs_image, part, chosen, effort, dictionary)
+        if chosen == "paged" and not isinstance(dictionary, str):
+            warnings.append("the paged layout compresses every file alone, with no preset dictionary: "
+                            "--dict FILE is not used (--layout solid uses it)")
+        elif enc.dictionary is not None and enc.saved < 0:
+            warnings.append("the preset dictionary makes this image %d B bigger than --dict none would"
+                            % -enc.saved)
         image = Image.create(header, enc.romfs, enc.payload, enc.method,
                              dict_id=None if enc.dictionary is None else dictionaries.dict_id(enc.dictionary))
         if image.size <= part.size:
@@ -243,7 +249,7 @@ def _encode(tree, romfs_image, part, layout, effort, dictionary="auto"):
             return Encoding(paged_image, paged_payload, METHOD_DEFLATE, "zlib-9 per file")
     method, payload, label = compress.best(romfs_image, effort)
     plain = Encoding(romfs_image, payload, method, label)
-    if dictionary == "none":
+    if dictionary == "none" or layout == "paged":  # a paged image that stores its files: still none
         return plain
     history = dictionaries.builtin() if dictionary == "auto" else dictionary
     method, payload, label = compress.best(romfs_image, effort, history)

@@ -109,6 +109,13 @@ def _build_options(args):
     return found, options
 
 
+def _dictionary_file(args):
+    """The bytes of --dict FILE, for reading an image that names that dictionary
+    (None for auto and none: the dictionaries eerom knows)."""
+    choice = _dictionary(getattr(args, "dict", "auto"))
+    return None if isinstance(choice, str) else choice
+
+
 def _dictionary(choice):
     """builder.build's `dictionary` for --dict auto|none|FILE."""
     from . import dictionary
@@ -156,7 +163,7 @@ def cmd_inspect(args):
 
     data = read_file(args.image)
     try:
-        image = Image.from_bytes(data, max_image_size=args.max_size)
+        image = Image.from_bytes(data, max_image_size=args.max_size, dictionary=_dictionary_file(args))
     except ImageError as e:
         header = superblock = None
         try:
@@ -371,7 +378,8 @@ def cmd_flash(args):
             print("built %s: %d B image for %s (%s layout)" % (source, result.size, part.name, result.layout))
             data = result.image.to_bytes()
         _check_dictionary(session, data)
-        image, res = flash.flash_image(session, data, _progress(args), force=args.force)
+        image, res = flash.flash_image(session, data, _progress(args), force=args.force,
+                                       dictionary=_dictionary_file(args))
         mounted = None
         if session.link.use_module:  # the board's own check: it inflates and checks everything
             try:
@@ -435,7 +443,7 @@ def cmd_verify(args):
     data = read_file(args.image)
     session = _session(args)
     try:
-        image, bad = flash.verify(session, data, _progress(args))
+        image, bad = flash.verify(session, data, _progress(args), dictionary=_dictionary_file(args))
         if not bad:
             print("verified: the EEPROM holds %s" % args.image)
             return 0
@@ -499,7 +507,7 @@ def cmd_diff(args):
     old = read_file(args.old)
     new = read_file(args.new)
     try:
-        parts, changed, image = flash.cost(old, new)
+        parts, changed, image = flash.cost(old, new, dictionary=_dictionary_file(args))
     except ImageError as e:
         raise UsageError("%s is not an eerom image the badge accepts: [%s] %s" % (args.new, e.problem, e.message),
                          hint="`eerom inspect %s` shows what it holds" % args.new) from None
@@ -650,6 +658,8 @@ def make_parser():
     i.add_argument("image", metavar="IMAGE")
     i.add_argument("--max-size", type=_byte_count, default=DEFAULT_MAX_IMAGE_SIZE, metavar="BYTES",
                    help="largest inflated image to accept (default %d, as on the device)" % DEFAULT_MAX_IMAGE_SIZE)
+    i.add_argument("--dict", default="auto", metavar="FILE",
+                   help="the preset dictionary the image names, when it is not the badge's")
     i.set_defaults(func=cmd_inspect)
 
     f = sub.add_parser("flash", help="program an EEPROM through a board, writing only what differs",
@@ -683,6 +693,8 @@ def make_parser():
     v = sub.add_parser("verify", help="check an EEPROM holds an image (exit 1 if not)",
                        epilog=EPILOG_DEVICE, formatter_class=argparse.RawDescriptionHelpFormatter)
     v.add_argument("image", metavar="IMAGE")
+    v.add_argument("--dict", default="auto", metavar="FILE",
+                   help="the preset dictionary the image names, when it is not the badge's")
     _add_device_args(v)
     v.set_defaults(func=cmd_verify)
 
@@ -700,6 +712,8 @@ def make_parser():
     d = sub.add_parser("diff", help="which pages differ between two images, and what a flash would cost")
     d.add_argument("old", metavar="OLD")
     d.add_argument("new", metavar="NEW")
+    d.add_argument("--dict", default="auto", metavar="FILE",
+                   help="the preset dictionary NEW names, when it is not the badge's")
     d.set_defaults(func=cmd_diff)
 
     g = sub.add_parser("registry", help="build every app of a hexpansion registry checkout, with a size report",

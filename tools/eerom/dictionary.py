@@ -76,5 +76,8 @@ def c_source(data, name=BADGE):
     ]
     for i in range(0, len(data), 16):
         lines.append("    " + " ".join("0x%02x," % b for b in data[i:i + 16]))
-    lines += ["};", "#endif", ""]
+    lines += ["};",
+              "// Deflate's window: eerom_load()'s size arithmetic relies on this bound.",
+              "typedef char eerom_dict_fits_the_window[sizeof(eerom_dict_data) <= %d ? 1 : -1];" % MAX_SIZE,
+              "#endif", ""]
     return "\n".join(lines)

@@ -212,9 +212,10 @@ def program(session, target, progress, fs_offset=None, sb_size=24, magic_first=F
     return result
 
 
-def flash_image(session, data, progress, force=False):
-    """Check `data` is a good image that fits, then program it: (Image, Result)."""
-    image = Image.from_bytes(data)  # never write an image the badge would refuse
+def flash_image(session, data, progress, force=False, dictionary=None):
+    """Check `data` is a good image that fits, then program it: (Image, Result).
+    `dictionary`: the preset dictionary the image names, if not one eerom knows."""
+    image = Image.from_bytes(data, dictionary=dictionary)  # never write an image the badge would refuse
     data = image.to_bytes()
     if len(data) > session.capacity:
         what = "this EEPROM holds" if session.addrsize == 8 else "2-byte memory addresses reach"
@@ -256,10 +257,10 @@ def read_all(session, size, progress, chunk=1024):
     return bytes(out)
 
 
-def verify(session, data, progress):
+def verify(session, data, progress, dictionary=None):
     """Compare the EEPROM with the image `data`, page by page: (Image, {region: [page
     numbers]} of the pages that differ, empty when it holds the image)."""
-    image = Image.from_bytes(data)
+    image = Image.from_bytes(data, dictionary=dictionary)
     data = keep_fill(session, image, image.to_bytes())
     session.page = image.header.page_size
     parts = planner.pieces(len(data), session.page)
@@ -279,9 +280,9 @@ def erase(session, size, progress):
     return program(session, b"\xff" * size, progress, fs_offset, magic_first=True)
 
 
-def cost(old, new):
+def cost(old, new, dictionary=None):
     """What flashing `new` over `old` would cost: (parts, changed indices, image)."""
-    image = Image.from_bytes(new)
+    image = Image.from_bytes(new, dictionary=dictionary)
     new = image.to_bytes()
     old = bytes(old)[:len(new)] + b"\xff" * max(0, len(new) - len(old))
     parts = planner.pieces(len(new), image.header.page_size)

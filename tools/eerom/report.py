@@ -50,9 +50,10 @@ def fit_report(build, lfs=None, lfs_note=None, manifest=None):
         image.size, image.header.fs_offset - 32, sb.sb_size, sb.stored_size))
     if build.dictionary is not None:
         from .dictionary import dict_id
-        lines.append("preset dictionary 0x%08x (%d B): saves %d B; only an eerom firmware holding it "
+        saved = build.dictionary_saved
+        lines.append("preset dictionary 0x%08x (%d B): %s %d B; only an eerom firmware holding it "
                      "mounts the image (--dict none: any)" % (dict_id(build.dictionary), len(build.dictionary),
-                                                            build.dictionary_saved))
+                                                            "saves" if saved >= 0 else "costs", abs(saved)))
     verdict = "fits" if build.fits else "DOES NOT FIT"
     lines.append("%s %s: %d of %d B (%s), %d B %s" % (
         verdict, part.name, image.size, part.size, _pct(image.size, part.size),
