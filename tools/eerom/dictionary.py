@@ -8,6 +8,7 @@ refuses images that name another.  The dictionaries eerom knows are the files in
 dicts/ beside this module, one per identifier.
 """
 
+import functools
 import os
 import zlib
 
@@ -23,14 +24,16 @@ def dict_id(data):
     return zlib.crc32(data) & 0xFFFFFFFF
 
 
+@functools.lru_cache(maxsize=None)
 def builtin():
     """The badge's dictionary (bytes)."""
     with open(os.path.join(HERE, BADGE), "rb") as f:
         return f.read()
 
 
+@functools.lru_cache(maxsize=None)
 def known():
-    """{identifier: bytes} of every dictionary in dicts/."""
+    """{identifier: bytes} of every dictionary in dicts/ (read once; do not modify)."""
     out = {}
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".bin"):

@@ -258,8 +258,10 @@ class Link:
         None: no module, or one without a dictionary (eerom.DICT_ID)."""
         if not self.caps.get("eerom"):
             return None
-        value = self.run("import eerom\nprint(getattr(eerom,'DICT_ID',None))").strip()
-        return None if value == "None" else int(value)
+        if "dict_id" not in self.caps:  # the firmware does not change within a session: ask once
+            value = self.run("import eerom\nprint(getattr(eerom,'DICT_ID',None))").strip()
+            self.caps["dict_id"] = None if value == "None" else int(value)
+        return self.caps["dict_id"]
 
     def probe(self):
         bits = int(self.run("r=0\nfor i,c in enumerate(%r):\n try:exec(c);r|=1<<i\n except:pass\nprint(r)"
