@@ -449,7 +449,11 @@ def test_ctrl_c_stops_a_parallel_registry_build(tmp_path):
     first = proc.stderr.readline()  # one app built: the pool is busy
     assert first.startswith("[ 1/24]"), first
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
-    _, err = proc.communicate(timeout=120)
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:  # a hang fails the test without leaving the builds running
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130 and "eerom: interrupted" in err, err
     images = os.listdir(out)
     assert not [n for n in images if not n.endswith(".eerom")]  # no half-written file, no report

@@ -9,6 +9,7 @@ beside those names, and a report as Markdown (for a GitHub step summary) and JSO
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import time
 
@@ -163,12 +164,18 @@ def build_all(apps, outdir, arch, effort="best", jobs=None, log=None, dictionary
     work = [(i, app, outdir, arch, effort, dictionary) for i, app in enumerate(apps)]
     # multiprocessing.Pool, not concurrent.futures: leaving the `with` (Ctrl-C
     # included) terminates the workers instead of waiting for every queued build.
-    with multiprocessing.Pool(jobs) as pool:
+    # The workers ignore Ctrl-C (the terminal sends it to them too): one killed while
+    # it holds the pool's task queue lock would hang terminate(); the parent stops them.
+    with multiprocessing.Pool(jobs, initializer=_ignore_ctrl_c) as pool:
         for done, (i, row) in enumerate(pool.imap_unordered(_build_numbered, work), 1):
             rows[i] = row
             if log:
                 log(done, len(apps), row)
     return rows
+
+
+def _ignore_ctrl_c():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _build_numbered(job):
