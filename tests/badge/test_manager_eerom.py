@@ -203,3 +203,30 @@ report(first=first, listing=listing, again=bh.manager.hexpansion_apps[5].setting
     assert res["data"] == ["ca75_1337_0007"]  # VID, PID and the hexpansion's unique id
     assert (tmp_path / "hexpansion_data" / "ca75_1337_0007" / "settings.json").read_text() == '{"runs": 2}'
     assert res["mounts"] == ["/", "/hexpansion_5"]
+
+
+def misaligned_littlefs():
+    """A 32 KiB LittleFS hexpansion whose header puts fs_offset 32 on 64-byte pages, as
+    the registry's InfraRed hexpansion (0x4291/0x1718) does: eerom would not write such
+    a header (EINVAL, header-geometry), but the badge mounts its LittleFS."""
+    from eerom import littlefs_layout
+    from eerom.header import Header
+    header = Header(0x4291, 0x1718, "InfraRed", fs_offset=32, page_size=64, total_size=32768).pack()
+    fs = littlefs_layout._lfs_python_fs(FILES, 512, (32768 - 32) // 512)
+    fs.unmount()
+    image = header + bytes(fs.context.buffer)
+    return image + b"\xff" * (32768 - len(image))
+
+
+def test_littlefs_behind_a_header_eerom_refuses_still_runs(patched_badge, tmp_path):
+    r = run_badge(patched_badge, """
+start_manager()
+insert(1, "ir", part="m24256")
+settle()
+app = bh.manager.hexpansion_apps.get(1)
+report(greeting=app and app.greeting, kind=bh.manager.hexpansion_kinds.get(1),
+       messages=[e["message"] for e in event_log("ShowNotificationEvent")])
+""", images={"ir": misaligned_littlefs()}, root=tmp_path)
+    res = r.result
+    assert res["greeting"] == "HELLO FROM PORT!" and res["kind"] == "littlefs", r.output
+    assert res["messages"] == ["InfraRed"]
