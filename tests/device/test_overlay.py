@@ -13,7 +13,8 @@ import os
 
 import pytest
 
-from conftest import ROOT, Device, _target, build_image
+from conftest import Device, _target, build_image
+from test_mount import big_module
 
 from badge import series  # noqa: E402  (tests/badge/series.py: one patched tree per session)
 
@@ -351,19 +352,6 @@ report(**out)
 """)
     assert r == {"write": EROFS, "mkdir": EROFS, "read": '{"count": 0}\n', "mkfs": 1, "nothing": ENOENT,
                  "created": False}
-
-
-def big_module():
-    """A module whose .mpy is mostly bytecode and string constants."""
-    out = []
-    for f in range(6):
-        out.append("TEXT%d = %r\n" % (f, "".join("line %d of text block %d; " % (i, f) for i in range(60))))
-        out.append("def f%d(x):\n    t = 0\n" % f)
-        for i in range(120):
-            out.append("    t = (t * 31 + x * %d + len(TEXT%d) + %d) %% 65521\n" % (i + 1, f, i * f))
-        out.append("    return t\n")
-    out.append("def total():\n    return sum(f(7) for f in (f0, f1, f2, f3, f4, f5))\n")
-    return "".join(out)
 
 
 @pytest.fixture(scope="module")
