@@ -14,6 +14,11 @@
 #include "eerom_bus.h"
 #include "eerom_image.h"
 
+// eerom.program() (eerom_program.c), the device-side EEPROM writer `eerom flash` uses.
+#ifndef MICROPY_PY_EEROM_PROGRAM
+#define MICROPY_PY_EEROM_PROGRAM (1)
+#endif
+
 #ifndef MP_NORETURN
 #define MP_NORETURN NORETURN
 #endif

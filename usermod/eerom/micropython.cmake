@@ -13,6 +13,7 @@ target_sources(usermod_eerom INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/eerom_dict.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_image.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_inflate.c
+    ${CMAKE_CURRENT_LIST_DIR}/eerom_program.c
     ${CMAKE_CURRENT_LIST_DIR}/eerom_romfs.c
 )
 

@@ -11,6 +11,7 @@ SRC_USERMOD_C += \
 	$(EEROM_MOD_DIR)/eerom_dict.c \
 	$(EEROM_MOD_DIR)/eerom_image.c \
 	$(EEROM_MOD_DIR)/eerom_inflate.c \
+	$(EEROM_MOD_DIR)/eerom_program.c \
 	$(EEROM_MOD_DIR)/eerom_romfs.c
 
 CFLAGS_USERMOD += -I$(EEROM_MOD_DIR)

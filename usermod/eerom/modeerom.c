@@ -474,6 +474,9 @@ extern const mp_obj_type_t eerom_blockdev_type; // eerom_blockdev.c
 MP_DECLARE_CONST_FUN_OBJ_KW(eerom_read_obj); // eerom_access.c
 MP_DECLARE_CONST_FUN_OBJ_KW(eerom_write_obj);
 MP_DECLARE_CONST_FUN_OBJ_KW(eerom_page_digests_obj);
+#if MICROPY_PY_EEROM_PROGRAM
+MP_DECLARE_CONST_FUN_OBJ_KW(eerom_program_obj); // eerom_program.c
+#endif
 
 static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_eerom) },
@@ -485,6 +488,9 @@ static const mp_rom_map_elem_t eerom_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&eerom_read_obj) },
     { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&eerom_write_obj) },
     { MP_ROM_QSTR(MP_QSTR_page_digests), MP_ROM_PTR(&eerom_page_digests_obj) },
+    #if MICROPY_PY_EEROM_PROGRAM
+    { MP_ROM_QSTR(MP_QSTR_program), MP_ROM_PTR(&eerom_program_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_FORMAT_VERSION), MP_ROM_INT(EEROM_SB_VERSION) },
     { MP_ROM_QSTR(MP_QSTR_MAX_IMAGE_SIZE), MP_ROM_INT(MICROPY_PY_EEROM_MAX_IMAGE_SIZE) },
     // errno of a damaged or malformed image (MicroPython's errno module lacks it)
