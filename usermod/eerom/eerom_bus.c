@@ -250,7 +250,12 @@ static int eerom_bus_wait_ready(eerom_bus_t *bus, uint32_t memaddr) {
         if (mp_hal_ticks_ms() - start > MICROPY_PY_EEROM_WRITE_TIMEOUT_MS) {
             return -MP_ETIMEDOUT;
         }
+        // A write cycle takes milliseconds, most of a write's time: let other threads
+        // run meanwhile.  On a port with a GIL (esp32), a write from a thread, as the
+        // badge's Hexpansions app does, would otherwise stall its UI throughout.
+        MP_THREAD_GIL_EXIT();
         mp_hal_delay_us(50);
+        MP_THREAD_GIL_ENTER();
     }
     #else
     for (uint32_t polls = 0; eerom_bus_probe(bus, addr) != 0; ++polls) {
