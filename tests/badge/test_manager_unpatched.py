@@ -277,3 +277,63 @@ def test_hexpansionfw_factory_reset_of_a_blank_eeprom(badge_dir, tmp_path):
     assert res["state"]["headers"]["1"]["friendly_name"] == "Reset"
     assert bytes.fromhex(res["header"]) == header_bytes("m24c16", vid=0xCA75, pid=0x1337,
                                                                  name="Reset", unique_id=7)
+
+
+def test_eerom_hexpansion_on_a_badge_without_eerom(badge_dir, tmp_path):
+    """What today's badge OS does with an eerom hexpansion: it shows the name, fails to
+    mount LittleFS over the image, runs nothing, writes nothing and does not crash."""
+    image = eerom_image(FILES, "m24c16", name="Eerom")
+    r = run_badge(badge_dir, """
+start_manager()
+bus = insert(3, "img")
+settle()
+out = {"events": event_log(), "state": state(), "mounts": mounts()}
+remove(3)
+settle()
+out["after"] = [e["type"] for e in event_log()[len(out["events"]):]]
+out["eeprom"] = bytes(bus.removed[0].mem)
+report(**out)
+""", images={"img": image}, root=tmp_path)
+    res = r.result
+    types = [e["type"] for e in res["events"]]
+    assert "RequestStartAppEvent" not in types and "HexpansionMountedEvent" in types
+    assert [e["message"] for e in res["events"] if e["type"] == "ShowNotificationEvent"] == ["Eerom"]
+    assert "Failed to mount" in r.output
+    assert res["state"]["mountpoints"] == {} and res["mounts"] == ["/"]
+    assert "HexpansionUnmountedEvent" in res["after"]
+    eeprom = bytes.fromhex(res["eeprom"]["bytes"])
+    assert eeprom[:len(image)] == image and set(eeprom[len(image):]) == {0xFF}  # nothing written
+
+
+def test_stock_update_of_an_eerom_hexpansion_stores_a_driver_that_never_runs(badge_dir, tmp_path):
+    """Today's Hexpansions app on an eerom hexpansion: /hexpansion_N is not mounted, so
+    the tarball goes to /drivers/hex_vvvv_pppp; the manager loads /drivers only for a
+    mounted filesystem, so the app still does not run, and the EEPROM is untouched."""
+    from .harness import http_server, registry_tarball
+
+    image = eerom_image(FILES, "m24c16", name="Eerom")
+    serve = tmp_path / "serve"
+    serve.mkdir()
+    (serve / "firmware_0xca75_0x1337.tar.gz").write_bytes(registry_tarball(FILES))
+    with http_server(serve) as base:
+        r = run_badge(badge_dir, """
+from firmware_apps.hexpansionfw import HexpansionDetail, HexpansionInfoApp
+start_manager()
+bus = insert(2, "img")
+settle()
+detail = HexpansionDetail(2, HexpansionInfoApp(), bh.manager.hexpansion_headers[2])
+async def render_update():
+    pass
+detail.render_update = render_update
+n = len(events)
+asyncio.run(detail._update_wrapper())
+settle()
+report(events=event_log()[n:], drivers=sorted(os.listdir("/drivers/hex_ca75_1337")),
+       apps=state()["apps"], eeprom=bytes(bus.chips[0].mem[:len(image("img"))]) == image("img"))
+""", images={"img": image}, root=tmp_path / "root",
+                      files={"/settings.json": '{"hexpansion_firmware_repo": "%s"}' % base})
+    res = r.result
+    assert "Updated" in [e.get("message") for e in res["events"]]
+    assert res["drivers"] == ["app.py", "greeting.txt", "util.py"]
+    assert "RequestStartAppEvent" not in [e["type"] for e in res["events"]] and res["apps"] == {}
+    assert res["eeprom"] is True
