@@ -6,7 +6,10 @@ All on the qemu ARM test firmware (the board) over its pty, driven by mpremote's
 serial transport, with the fake native I2C bus holding the EEPROM; one run, the same
 apps, side by side:
 
-- eerom paged / eerom solid: `eerom flash` of an image in each layout;
+- eerom paged / eerom solid: `eerom flash` of an image in each layout, every page
+  write driven from the host (--host-writes; what boards without eerom.program get);
+- eerom paged / solid, board writes: the same with the board's eerom.program() doing
+  the comparing, writing and verifying (what `eerom flash` does on such a board);
 - full rewrite: every page of the (solid) image written, no comparison;
 - mpremote fs cp: the badge's route: LittleFS on the EEPROM, mounted through the
   badge's pure-Python driver (tools/eerom_testkit/badge_lfs.py), the app's source files
@@ -43,7 +46,8 @@ from eerom.progress import Progress  # noqa: E402
 
 BUILD = os.environ.get("EEROM_BUILD", os.path.join(ROOT, "build"))
 QUIET = Progress(enabled=False)
-ROUTES = ("eerom paged", "eerom solid", "full rewrite", "mpremote fs cp")
+ROUTES = ("eerom paged", "eerom solid", "eerom paged, board writes", "eerom solid, board writes", "full rewrite",
+          "mpremote fs cp")
 CASES = ("first", "unchanged", "one file changed")  # see change_one_file()
 
 
@@ -51,8 +55,8 @@ def device_cost(stats):
     return stats["page_writes"] * 0.005 + stats["wire_bytes"] * 9 / 400e3
 
 
-def eerom_route(board, image, rewrite_all=False):
-    s = flash.Session(board.port, "machine.I2C(1)")
+def eerom_route(board, image, rewrite_all=False, on_board=False):
+    s = flash.Session(board.port, "machine.I2C(1)", program=on_board, image=image if on_board else None)
     try:
         if rewrite_all:
             image_obj = flash.Image.from_bytes(image)
@@ -133,14 +137,15 @@ def run(board, app_name, app_dir, part):
                 board.reset_stats()
                 wire = mpremote_route(board, src, old is None)
             else:
-                layout = "paged" if route == "eerom paged" else "solid"
+                layout = "paged" if route.startswith("eerom paged") else "solid"
                 image = builder.build(src, part, 0xCA75, 0x1337, "bench", layout=layout).image.to_bytes()
                 board.attach(part.name)
                 if old:
                     eerom_route(board, builder.build(old, part, 0xCA75, 0x1337, "bench", layout=layout)
                                 .image.to_bytes())
                 board.reset_stats()
-                wire = eerom_route(board, image, rewrite_all=(route == "full rewrite"))
+                wire = eerom_route(board, image, rewrite_all=(route == "full rewrite"),
+                                   on_board=route.endswith("board writes"))
             stats = board.stats()
             rows.append({"app": app_name, "part": part.name, "route": route, "case": case,
                          "wire": wire, "page_writes": stats["page_writes"], "i2c_bytes": stats["wire_bytes"],

@@ -353,7 +353,10 @@ def flash_section(rows):
     out = ["## Programming an EEPROM through a board", "",
            "The qemu ARM test firmware is the board (its serial port a pty, driven by mpremote's "
            "transport), its fake native I2C bus holds the EEPROM. Routes: `eerom flash` of a paged or a "
-           "solid image; a full rewrite of every page; and the badge's route today, LittleFS on the "
+           "solid image, with every page write driven from the host (`--host-writes`, what a board "
+           "without `eerom.program` gets) or by the board's `eerom.program()` (\"board writes\": the host "
+           "sends only the pages that differ, in one command; what `eerom flash` does on such a board); "
+           "a full rewrite of every page; and the badge's route today, LittleFS on the "
            "EEPROM (mounted through the badge's pure-Python driver) with the app's **source files** "
            "copied by mpremote's own `fs cp` code (which skips files whose SHA-256 matches). Cases: a "
            "first programming (blank part; LittleFS freshly formatted), an unchanged reflash, a reflash "
@@ -361,17 +364,21 @@ def flash_section(rows):
            "probing and the helper included). Modelled device time: page writes x 5 ms + I2C bytes x 9 "
            "clocks at 400 kHz." % ", ".join(sorted({"%s: %s" % (r["app"], r["changed_file"]) for r in rows})),
            "", flash_bench.markdown(rows), ""]
-    summary = ["| app | case | eerom paged serial / mpremote | page writes: paged, solid, mpremote |",
-               "|---|---|---|---|"]
+    summary = ["| app | case | eerom paged serial / mpremote | paged, board writes / mpremote "
+               "| solid, board writes / mpremote | page writes: paged, solid, mpremote |",
+               "|---|---|---|---|---|---|"]
     for app in sorted({r["app"] for r in rows}):
         for case in flash_bench.CASES:
             get = {r["route"]: r for r in rows if r["app"] == app and r["case"] == case}
-            summary.append("| %s | %s | %s | %d, %d, %d |" % (
-                app, case, pct(get["eerom paged"]["wire"], get["mpremote fs cp"]["wire"]),
+            mp = get["mpremote fs cp"]["wire"]
+            summary.append("| %s | %s | %s | %s | %s | %d, %d, %d |" % (
+                app, case, pct(get["eerom paged"]["wire"], mp), pct(get["eerom paged, board writes"]["wire"], mp),
+                pct(get["eerom solid, board writes"]["wire"], mp),
                 get["eerom paged"]["page_writes"], get["eerom solid"]["page_writes"],
                 get["mpremote fs cp"]["page_writes"]))
     out += summary + ["", "![flash](bench/flash.png)", "",
-                      "Reproduce: `build/venv/bin/python bench/flash.py`.", ""]
+                      "Reproduce: `build/venv/bin/python bench/flash.py` (this section of this file alone: "
+                      "`build/venv/bin/python bench/report.py --flash-only`).", ""]
     return out
 
 
@@ -380,11 +387,11 @@ def flash_plot(rows):
     fig, axes = plt.subplots(1, len(apps), figsize=(12, 4))
     for ax, app in zip(axes, apps):
         x = range(len(flash_bench.CASES))
-        w = 0.2
+        w = 0.8 / len(flash_bench.ROUTES)
         for k, route in enumerate(flash_bench.ROUTES):
             vals = [next(r["wire"] for r in rows if r["app"] == app and r["case"] == c and r["route"] == route)
                     for c in flash_bench.CASES]
-            ax.bar([i + (k - 1.5) * w for i in x], vals, w, label=route)
+            ax.bar([i + (k - (len(flash_bench.ROUTES) - 1) / 2) * w for i in x], vals, w, label=route)
         _axes(ax, flash_bench.CASES, app, legend=ax is axes[0])
         ax.set_ylabel("bytes on the serial wire")
     _save(fig, "flash.png")
@@ -422,19 +429,27 @@ def fuzz_section():
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default=os.path.join(BUILD, "bench.json"))
+    ap.add_argument("--flash-only", action="store_true",
+                    help="measure only the programming section; the others from the last run's --json")
     args = ap.parse_args(argv)
     os.makedirs(PLOTS, exist_ok=True)
-    cap = capacity_rows()
-    fill16 = capacity_fill(get_part("m24c16"))
-    drows = dictionary_rows()
-    mrows = mount_rows()
+    if args.flash_only:
+        with open(args.json) as f:  # JSON makes int keys (KiB, sizes) strings: back to ints
+            last = json.load(f, object_hook=lambda d: {int(k) if k.isdigit() else k: v for k, v in d.items()})
+        cap, fill16, drows, mrows = last["capacity"], last["fill_m24c16"], last["dictionary"], last["mount"]
+    else:
+        cap = capacity_rows()
+        fill16 = capacity_fill(get_part("m24c16"))
+        drows = dictionary_rows()
+        mrows = mount_rows()
     frows = flash_rows()
     with open(args.json, "w") as f:
         json.dump({"capacity": cap, "fill_m24c16": fill16, "dictionary": drows, "mount": mrows, "flash": frows}, f,
                   indent=1)
-    capacity_plot(cap)
-    dictionary_plot(drows)
-    mount_plots(mrows)
+    if not args.flash_only:
+        capacity_plot(cap)
+        dictionary_plot(drows)
+        mount_plots(mrows)
     flash_plot(frows)
     mp_version = open(os.path.join(BUILD, "micropython.path")).read().strip().rsplit("-", 1)[-1]
     doc = ["# Benchmarks", "",

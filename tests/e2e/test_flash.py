@@ -184,7 +184,7 @@ def test_killed_mid_flash(board, tmp_path):
         board.attach("m24c64", data=old.image.to_bytes())
         k, fraction = rng.randrange(2, writes), rng.uniform(0, 1.3)
         proc = subprocess.run([sys.executable, os.path.join(HERE, "kill_during_write.py"), str(k), str(fraction),
-                               "flash", str(path), "--device", board.port, "--bus", "1", "-q"],
+                               "flash", str(path), "--device", board.port, "--bus", "1", "-q", "--host-writes"],
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout, proc.stderr)
         landed = board.stats()["page_writes"]
@@ -373,18 +373,25 @@ def test_every_page_size(board, module, addrsize, page):
 
 # -- the board's own check after flashing ------------------------------------------------
 
-def test_a_board_that_refuses_the_flashed_image_fails_the_flash(board, tmp_path):
-    """The image is written and every page reads back, but the board's eerom module
-    does not mount it (here: it inflates to more RAM than the board has): the flash
+@pytest.mark.parametrize("route", ["board writes", "host writes"])
+def test_a_board_that_refuses_the_flashed_image_fails_the_flash(board, tmp_path, route):
+    """An image the board's eerom module does not mount (here: it inflates to more RAM
+    than the board has): eerom.program checks it first and writes nothing; written
+    from the host, every page reads back but the mount fails.  Either way the flash
     fails with its own message, and never says "verified"."""
     app = app_copy(tmp_path)
     (app / "zeros.bin").write_bytes(bytes(200_000))  # 200 KB inflated, a few hundred bytes deflated
     image = build_image(app, "m24c64", name="Huge", effort="fast").image.to_bytes()
     board.attach("m24c64")
-    r = cli("flash", _write(tmp_path, image), "--device", board.port, "--bus", 1)
+    r = cli("flash", _write(tmp_path, image), "--device", board.port, "--bus", 1,
+            *(["--host-writes"] if route == "host writes" else []))
     assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
     assert "verified" not in r.stdout
-    assert "every page reads back as written, but the board does not mount the image" in r.stderr
+    if route == "host writes":
+        assert "every page reads back as written, but the board does not mount the image" in r.stderr
+    else:
+        assert "the board refuses the image before writing anything" in r.stderr
+        assert board.memory() == b"\xff" * 8192
     assert "MemoryError" in r.stderr  # the module raises MemoryError when the image does not fit in RAM
 
 
@@ -540,3 +547,36 @@ def test_flash_checks_the_boards_dictionary_before_writing(board, tmp_path):
             "--pid", "2", "--layout", "solid", check=0)
     assert "the board mounts it" in r.stdout
     assert Image.from_bytes(bytes(board.memory())).superblock.dict_id == held
+
+
+# -- the board writes: eerom.program ----------------------------------------------------
+
+@pytest.mark.parametrize("layout", ["solid", "paged"])
+def test_the_board_writes_the_image_itself(board, tmp_path, layout):
+    """On a board with eerom.program, flash_image() sends no helper: one exec connects
+    (with the digests), one more writes; an unchanged image costs the connection
+    alone, under 400 bytes; the EEPROM ends as the host route leaves it."""
+    v1 = build_image(app_copy(tmp_path / "1"), "m24c64", name="Hello", layout=layout).image.to_bytes()
+    v2 = build_image(app_copy(tmp_path / "2", "Hello again"), "m24c64", name="Hello", layout=layout).image.to_bytes()
+    board.attach("m24c64")
+    costs = []
+    for data in (v1, v1, v2):
+        board.reset_stats()
+        s = flash.Session(board.port, "machine.I2C(1)", program=True, image=data)
+        try:
+            assert s.on_board
+            _, result = flash.flash_image(s, data, QUIET)
+            assert s.link.helper_pending  # never needed
+        finally:
+            s.close()
+        costs.append((result.wire_bytes, result.written, board.stats()["page_writes"]))
+        assert board.memory()[:len(data)] == data
+    first, unchanged, changed = costs
+    assert unchanged[0] < 400 and unchanged[1:] == (0, 0)
+    assert first[0] < 2000 and first[1] > 0
+    old_parts = planner.pieces(len(v1), 32)
+    want = [i for i, p in enumerate(planner.pieces(len(v2), 32))
+            if i >= len(old_parts) or v1[p.start:p.end] != v2[p.start:p.end]]
+    assert changed[1] == sum(len(st.pieces) for st in planner.plan(v2, 32, want, 32, 24)) > 0
+    assert changed[2] == changed[1] + 1  # and the 4-byte invalidation
+    assert board.mount_and_run() == ("ok", "Hello again (hexpansion port ?)")

@@ -210,7 +210,10 @@ image is found before anything else is written.  Every page written is checked a
 the end; pages that did not take are written once more and every page checked
 again, then it fails loudly.  With the eerom module, the board then mounts the image.
 An app folder is built with the header (VID, PID, name, part) the EEPROM holds now,
-unless --vid/--pid/--name/--part say otherwise.
+unless --vid/--pid/--name/--part say otherwise.  A board whose eerom module has
+program() does the comparing, writing and checking itself, in the same order: the
+host sends only the pages that differ, in one command (--host-writes: page by page
+from the host instead).
 Exit status: 0 flashed and verified, 4 a board, bus or EEPROM problem, 2 bad
 arguments, 3 the app does not fit the part, 1 any other error.
 """ + "\n" + EPILOG_DEVICE
@@ -237,7 +240,7 @@ def _add_device_args(p):
     g.add_argument("--quiet", "-q", action="store_true", help="no progress display")
 
 
-def _session(args):
+def _session(args, program=False, image=None):
     """Check the board and bus arguments (each bad one: a UsageError of one line,
     before anything is sent), then open the session."""
     from . import flash
@@ -274,7 +277,8 @@ def _session(args):
         if any(v is not None for v in (bus, sda, scl, freq)) or args.soft:
             raise UsageError("--bus-expr makes the bus by itself: drop --bus/--sda/--scl/--freq/--soft, or --bus-expr")
     expr = flash.bus_expression(bus, sda, scl, freq, args.soft, args.bus_expr)
-    session = flash.Session(args.device, expr, addr, addrsize, use_module=not args.no_module, baudrate=baudrate)
+    session = flash.Session(args.device, expr, addr, addrsize, use_module=not args.no_module, baudrate=baudrate,
+                            program=program, image=image)
     if args.device != session.link.device and not args.quiet:
         print("eerom: the board at %s (--device %s)" % (session.link.device, args.device), file=sys.stderr)
     return session
@@ -339,12 +343,13 @@ def cmd_flash(args):
     source = args.source
     if not os.path.exists(source):
         raise UsageError("%s does not exist" % source, hint="give an image from `eerom build` or an app folder")
-    session = _session(args)
+    data = None
+    if os.path.isfile(source) and not builder.is_romfs_file(source):
+        data = read_file(source)
+    # with the image known, the board sends its digests with the connection
+    session = _session(args, program=not args.host_writes, image=data)
     try:
-        data = None
-        if os.path.isfile(source) and not builder.is_romfs_file(source):
-            data = read_file(source)
-        else:
+        if data is None:
             found = manifest.load(source) if os.path.isdir(source) else None
             current = session.header()
             part = _resolve_part(args, required=False)
@@ -377,9 +382,17 @@ def cmd_flash(args):
                                hint=report.not_fitting_hint(result))
             print("built %s: %d B image for %s (%s layout)" % (source, result.size, part.name, result.layout))
             data = result.image.to_bytes()
-        _check_dictionary(session, data)
-        image, res = flash.flash_image(session, data, _progress(args), force=args.force,
-                                       dictionary=_dictionary_file(args))
+        if not session.on_board:
+            _check_dictionary(session, data)
+        try:
+            image, res = flash.flash_image(session, data, _progress(args), force=args.force,
+                                           dictionary=_dictionary_file(args))
+        except (ImageError, DeviceError) as e:
+            # eerom.program() checks the dictionary itself, before writing: asked
+            # about only when it (or the host) refuses for it, to say which it holds
+            if session.on_board and "sb-dict" in "%s %s" % (getattr(e, "problem", ""), e):
+                _check_dictionary(session, data)
+            raise
         mounted = None
         if session.link.use_module:  # the board's own check: it inflates and checks everything
             try:
@@ -681,6 +694,9 @@ def make_parser():
     g.add_argument("--layout", choices=("solid", "paged", "auto"),
                    help="default auto: paged if it fits (cheap reflashes), else solid")
     f.add_argument("--force", action="store_true", help="flash even if the EEPROM's header says it is too small")
+    f.add_argument("--host-writes", action="store_true",
+                   help="drive every page write from the host, even when the board's eerom module can "
+                        "write the image itself (eerom.program)")
     f.set_defaults(func=cmd_flash)
 
     r = sub.add_parser("read", help="read a whole EEPROM into a file",

@@ -6,6 +6,12 @@ differ in the order planner.py gives, checking on the way that the part is as bi
 the image, then asks for the digests of every page written: pages that did not take
 are written once more and every written page is checked again; if any still differs
 it fails, naming them.  flash_image() checks an image and programs it.
+
+A board whose eerom module has program() (usermod/eerom/eerom_program.c) does all
+that itself: with Session(program=True) the host sends no helper, asks for the
+EEPROM's page digests (unless it holds no header: a first programming) and sends, in
+one exec, the pieces of the image that differ; the board takes the rest from the
+EEPROM, checks the whole image, and writes and verifies as program() here does.
 """
 
 import os
@@ -15,7 +21,7 @@ from . import planner
 from .errors import DeviceError, FitError, ImageError, UsageError
 from .header import HEADER_SIZE, Header
 from .image import SB_MAGIC, Image
-from .link import Link, digest
+from .link import Link, digest, fnv1a
 
 # Part sizes the flash looks for through the superblock magic (see _invalidate).
 PART_SIZES = [1 << n for n in range(10, 16)]  # 1 KiB .. 32 KiB
@@ -46,11 +52,20 @@ def bus_expression(bus=None, sda=None, scl=None, freq=None, soft=False, expr=Non
 
 class Session:
     def __init__(self, device, bus_expr, addr=None, addrsize=None, use_module=True, baudrate=115200,
-                 page=16):
-        self.link = Link(device, baudrate, use_module)
+                 page=16, program=False, image=None):
+        """program: let a board with eerom.program() write images itself (flash_image);
+        the helper is then sent only if another operation needs it.  image: the image
+        about to be flashed, if known: its digests come with the connection."""
+        self.link = Link(device, baudrate, use_module, quick=program)
         self.page = page  # what the EEPROM is written and digested in
         try:
-            self.addr, self.addrsize, self.first_bytes = self.link.connect(bus_expr, addr, addrsize)
+            found = None
+            if program and use_module:
+                found = self.link.connect_quick(bus_expr, addr, addrsize, digest_span(image))
+            self.on_board = found is not None
+            if found is None:
+                found = self.link.connect(bus_expr, addr, addrsize)
+            self.addr, self.addrsize, self.first_bytes = found
         except DeviceError as e:
             self.link.close()
             if getattr(e, "device_message", "") and "ValueError" in e.device_message:
@@ -230,9 +245,123 @@ def flash_image(session, data, progress, force=False, dictionary=None):
     if current is not None and current.page_size < page:
         page = current.page_size  # writing in smaller pages is always safe
     session.page = page
+    if session.on_board:
+        return image, program_on_board(session, image, data, progress, force)
     data = keep_fill(session, image, data)
     result = program(session, data, progress, image.header.fs_offset, image.superblock.sb_size)
     return image, result
+
+
+# Bytes between two differing pieces sent anyway rather than starting another run
+# (a run costs about this much code on the wire).
+RUN_GAP = 24
+# The host compares with the board's by pieces of at least a page, and of as many
+# pages as keep the digests below this many (4 bytes each, base64 on the wire): an
+# unchanged image then costs a few digests.  Where pieces differ over more than
+# REFINE bytes, page digests of those pieces follow (one more round trip), so that
+# only the pages that differ are sent.
+DIGEST_PIECES = 4
+REFINE = 1024
+
+
+def digest_span(data):
+    """(length, piece size) of the digests program_on_board() compares `data` by, or
+    None if `data` is not an image (flash_image() says what is wrong with it)."""
+    if data is None:
+        return None
+    try:
+        header = Header.unpack(bytes(data[:HEADER_SIZE]))
+        image = Image.from_bytes(data)
+    except ImageError:
+        return None
+    n = len(image.to_bytes())
+    piece = header.page_size
+    while piece < 512 and (n + piece - 1) // piece > DIGEST_PIECES:
+        piece *= 2
+    return n, piece
+
+
+def program_on_board(session, image, data, progress, force=False):
+    """flash_image()'s programming, done by the board's eerom.program(): compare by
+    page digests (one round trip; none onto an EEPROM without a header), then one
+    exec with the differing pieces, which the board completes from the EEPROM,
+    checks, writes in SPEC order and verifies.  Returns a Result."""
+    began = time.monotonic()
+    link = session.link
+    page = image.header.page_size
+    parts = planner.pieces(len(data), page)
+    current = session.header()
+    send = [(p.start, p.end) for p in parts]
+    progress.begin("compare", len(parts))
+    if current is not None:
+        span = digest_span(data)
+        send = _differing(link, data, *span)
+        if sum(b - a for a, b in send) > REFINE and span[1] > page:
+            send = [r for a, b in send for r in _differing(link, data, b - a, page, a)]
+        if current.fs_offset == image.header.fs_offset:  # the board keeps [32, fs_offset) (keep_fill)
+            send = [(a, b) for a, b in send if not (a >= HEADER_SIZE and b <= current.fs_offset)]
+    progress.advance(len(parts), wire="%d B" % link.wire_bytes)
+    result = Result(len(parts))
+    if send:
+        runs = []
+        for start, end in send:
+            if runs and start - runs[-1][1] <= RUN_GAP:
+                runs[-1][1] = end
+            else:
+                runs.append([start, end])
+        try:
+            pages, changed, written, rewritten = link.program(
+                len(data), [(a, data[a:b]) for a, b in runs], force, progress)
+        except DeviceError as e:
+            raise _board_error(e, len(data)) from None
+        result.pages, result.changed, result.written, result.rewritten = pages, changed, written, rewritten
+        result.steps = 1
+        result.encodings = {"base64": len(runs)}
+    result.wire_bytes = link.wire_bytes
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def _differing(link, data, n, piece, at=0):
+    """[(start, end)] of the pieces of [at, at + n) that the EEPROM does not hold as
+    `data` does, by the board's page digests (those prefetched with the connection
+    when they are the ones)."""
+    parts = planner.pieces(n, piece, at)
+    device = link.page_digests(at, n, piece)
+    if len(device) != len(parts):  # the bus does not reach that far: send it all
+        return [(p.start, p.end) for p in parts]
+    return [(p.start, p.end) for p, d in zip(parts, device) if fnv1a(data[p.start:p.end]) != d]
+
+
+def _board_error(e, length):
+    """The error for an OSError eerom.program() raised (its message names the check)."""
+    import re
+
+    text = getattr(e, "device_message", "") or str(e)
+    m = re.search(r"eerom: this part holds (\d+) B", text) or re.search(r"eerom: the bus addresses (\d+) B", text)
+    if m:
+        return FitError("this EEPROM holds %d bytes, the image needs %d: use a bigger part" % (int(m.group(1)), length),
+                        hint="or build the app for this part (eerom build --part ...)")
+    m = re.search(r"header says the part holds (\d+) B", text)
+    if m:
+        return FitError("the EEPROM's header says it holds %d bytes, the image needs %d" % (int(m.group(1)), length),
+                        hint="use a bigger part, or --force if that header is wrong")
+    if "stayed busy" in text:
+        return DeviceError("the EEPROM stayed busy after a page write",
+                           hint="a part whose write cycle never ends is broken or not an EEPROM")
+    m = re.search(r"eerom: (\d+) pages differ after 2 writes: (.*?)'?\)?$", text)
+    if m:
+        return DeviceError("%s pages still differ after writing them twice (pages %s)" % (m.group(1), m.group(2)),
+                           hint="writes that never stick: is the EEPROM write-protected (WC pin), or is it "
+                                "smaller than the image?")
+    if "page write at" in text:
+        return DeviceError("the EEPROM refused data: it is write-protected (%s)" % text,
+                           hint="release its write-control (WC) pin")
+    if "MemoryError" in text or re.search(r"eerom: [a-z-]+:", text):
+        return DeviceError("the board refuses the image before writing anything: %s" % text,
+                           hint="its eerom module checks more than the host can (an older module, or "
+                                "too little RAM for the inflated image?)")
+    return e
 
 
 def keep_fill(session, image, data):

@@ -8,6 +8,7 @@ counted in both directions.
 
 import ast
 import base64
+import binascii
 import collections
 import errno
 import hashlib
@@ -32,6 +33,15 @@ PROBES = {
     "base64": "from binascii import a2b_base64,b2a_base64",
     "deflate": "from deflate import DeflateIO,RAW;import io",
 }
+
+# `eerom flash` on a board whose eerom module writes images itself (eerom.program)
+# needs nothing else probed: connect_quick() finds that out in the exec that
+# connects.  Any other board answers nothing there, and gets the full probe.
+QUICK_CAPS = {"machine_i2c": True, "eerom": True, "sha256": False, "base64": True, "deflate": False, "program": True}
+
+# eerom.program()'s progress on the board: a line "phase total" when a phase begins,
+# one character per page after that (link.Link.program() turns them into progress).
+PROGRESS_CODE = "def p(f,d,t):print(end=f[0]if d else'\\n%s %d\\n'%(f,t))"
 
 
 class CountingSerial:
@@ -186,7 +196,7 @@ class Link:
     `ee`; every operation after that is a call of one of its methods (read,
     digests, write, mount), one round trip each."""
 
-    def __init__(self, device, baudrate=115200, use_module=True):
+    def __init__(self, device, baudrate=115200, use_module=True, quick=False):
         from mpremote.transport import TransportError
         from mpremote.transport_serial import SerialTransport
 
@@ -207,6 +217,18 @@ class Link:
             self.close()
             raise DeviceError("the board at %s does not answer with a MicroPython REPL (%s)" % (device, e),
                               hint="is it running MicroPython? is another program using the port?") from None
+        # connect_quick() leaves the helper out; it is sent with the first call that
+        # needs `ee` (_run_ee).
+        self.helper_pending = False
+        self.prefetched = None
+        self.requested_module = use_module
+        if quick and use_module:  # probed by connect_quick(), or by _probe_all() if it cannot
+            self.caps, self.use_module, self.digest = dict(QUICK_CAPS), True, "fnv"
+            return
+        self._probe_all()
+
+    def _probe_all(self):
+        use_module = self.requested_module
         self.caps = self.probe()
         if not use_module:
             self.caps["eerom"] = False
@@ -228,14 +250,15 @@ class Link:
         except Exception:
             pass
 
-    def run(self, code):
-        """Execute code on the board; return its output.  Board exceptions become
+    def run(self, code, data_consumer=None):
+        """Execute code on the board; return its output (or, with data_consumer, pass
+        the output to it as it arrives).  Board exceptions become
         DeviceError carrying the exception's last line (device_message) and the
         name of its errno (errno_name: "ENODEV", ...; None if not an OSError)."""
         from mpremote.transport import TransportError, TransportExecError
 
         try:
-            return self.transport.exec(code).decode(errors="replace")
+            return self.transport.exec(code, data_consumer=data_consumer).decode(errors="replace")
         except TransportExecError as e:
             last = [l for l in e.error_output.strip().splitlines() if l.strip()][-1:] or ["?"]
             err = DeviceError("the board raised %s" % last[0])
@@ -268,6 +291,12 @@ class Link:
                             % (tuple(PROBES.values()),)))
         return {name: bool(bits & (1 << bit)) for bit, name in enumerate(PROBES)}
 
+    @property
+    def can_program(self):
+        """Does the board's eerom module write images itself (eerom.program)?  Known
+        after connect_quick(); the full probe leaves it out (its boards have no need)."""
+        return bool(self.use_module and self.caps.get("program"))
+
     def _exec_code(self, src):
         """Code that runs the Python source `src` on the board, in the cheapest
         encoding it can decode (the helper's decoders are not there yet)."""
@@ -299,6 +328,95 @@ class Link:
         found_addr, found_addrsize = ast.literal_eval(lines[0])
         return Found(found_addr, found_addrsize, self._decode(lines[1]))
 
+    def connect_quick(self, bus_expr, addr=None, addrsize=None, digests=None):
+        """connect() for a board whose eerom module has program(), in the exec that
+        finds out whether it has: no helper (it follows with the first call that
+        needs it), the bus as `i`, the EEPROM's (I2C address, address bits) as `a`,
+        its first 32 bytes, and, with digests=(n,
+        page), the digests of [0, n) by pieces of `page`, kept in self.prefetched.
+        Returns Found, or None for a board without eerom.program: it is then probed
+        in full, and connect() is the way."""
+        kw = "" if addr is None else ",addr=%d,addrsize=%d" % (addr, addrsize or 16)
+        where = "a=eerom.detect(i)" if addr is None else "a=%d,%d" % (addr, addrsize or 16)
+        more = ""
+        if digests:
+            n, piece = digests
+            # An image that cannot fit a 1-byte-address part (2 KiB) gets no digests
+            # there: page_digests() would refuse to read past what the bus addresses.
+            more = "+eerom.page_digests(i,0,%s,%d%s)" % (n if n <= 2048 else "%d*(a[1]>8)" % n, piece, kw)
+        # The module's dictionary, for building an app folder (dict_id()); an image
+        # known here needs none: eerom.program() refuses one naming another.
+        code = ("try:import eerom,machine,binascii as B;eerom.program\nexcept:eerom=0\nif eerom:\n"
+                " i=%s;%s\n print(%s*a,B.b2a_base64(eerom.read(i,0,32%s)%s))"
+                % (bus_expr, where, "" if digests else "eerom.DICT_ID,", kw, more))
+        try:
+            words = self.run(code).split()
+        except DeviceError as e:
+            if e.errno_name == "ENODEV":
+                raise DeviceError("no EEPROM answers on this bus (I2C addresses 0x50..0x57)",
+                                  hint="check the hexpansion is plugged in and --bus names its port") from None
+            raise
+        if not words:  # no eerom.program there
+            self._probe_all()
+            return None
+        try:
+            if not digests:
+                dict_id = words.pop(0)
+                self.caps["dict_id"] = None if dict_id == "None" else int(dict_id)
+            found_addr, found_addrsize, raw = words
+            found_addr, found_addrsize = int(found_addr), int(found_addrsize)
+            raw = base64.b64decode(ast.literal_eval(raw))
+        except (ValueError, SyntaxError, binascii.Error):
+            raise DeviceError("the board's answer to connecting is garbled: %r" % " ".join(words)[:200],
+                              hint="try again; check nothing else is using the serial port") from None
+        # eerom's functions then find the EEPROM themselves, unless told where it is
+        self.kw = kw
+        self.prefetched = None
+        if digests and len(raw) > 32:
+            self.prefetched = (digests, [raw[i:i + 4] for i in range(32, len(raw), 4)])
+        self.helper_pending = True
+        return Found(found_addr, found_addrsize, raw[:32])
+
+    def _run_ee(self, code):
+        """Run code that uses the helper's `ee`, sending the helper first if
+        connect_quick() left it out."""
+        if self.helper_pending:
+            code = "%s\nee=Eeprom(i,*a)\n%s" % (self._exec_code(helper_source(True)), code)
+            self.helper_pending = False
+        return self.run(code)
+
+    def page_digests(self, at, n, page):
+        """digests() through eerom.page_digests itself (after connect_quick()); those
+        it prefetched if they are the ones asked for."""
+        if at == 0 and self.prefetched and self.prefetched[0] == (n, page):
+            return self.prefetched[1]
+        raw = base64.b64decode(ast.literal_eval(self.run("print(B.b2a_base64(eerom.page_digests(i,%d,%d,%d%s)))"
+                                                         % (at, n, page, self.kw)).strip()))
+        return [raw[i:i + 4] for i in range(0, len(raw), 4)]
+
+    def program(self, size, runs, force=False, progress=None):
+        """Make the EEPROM hold an image of `size` bytes with eerom.program() on the
+        board, in one exec: `runs` [(start, bytes)] are the parts of the image to send;
+        the rest the board takes from what the EEPROM holds.  Returns eerom.program()'s
+        (pages, changed, written, rewritten); `progress` (progress.Progress) shows the
+        board's phases as it reports them."""
+        lines = [PROGRESS_CODE]
+        whole = len(runs) == 1 and runs[0][0] == 0 and len(runs[0][1]) == size
+        if whole:
+            image = "B.a2b_base64(%r)" % base64.b64encode(runs[0][1]).decode()
+        else:
+            lines.append("b=bytearray(eerom.read(i,0,%d%s))" % (size, self.kw))
+            lines += ["b[%d:%d]=B.a2b_base64(%r)" % (start, start + len(data), base64.b64encode(data).decode())
+                      for start, data in runs]
+            image = "b"
+        lines.append("print('\\n=',*eerom.program(i,%s,progress=p%s%s))"
+                     % (image, ",force=1" if force else "", self.kw))
+        stream = _ProgressStream(progress)
+        self.run("\n".join(lines), stream.feed)
+        if stream.result is None or len(stream.result) != 4:
+            raise DeviceError("the board did not say what eerom.program did")
+        return stream.result
+
     def _decode(self, text):
         text = text.strip()
         if self.caps["base64"]:
@@ -309,7 +427,7 @@ class Link:
         return ("out(%s)" if self.caps["base64"] else "print(bytes(%s))") % expr
 
     def _out(self, expr):
-        return self._decode(self.run(self._out_code(expr)))
+        return self._decode(self._run_ee(self._out_code(expr)))
 
     def read(self, at, n):
         return self._out("ee.read(%d,%d)" % (at, n))
@@ -339,7 +457,7 @@ class Link:
         (encoding, the board's output)."""
         kind, expr = cheapest(data, self.caps)
         try:
-            output = self.run("%see.write(%d,%s,%d)%s" % (before, at, expr, page, after))
+            output = self._run_ee("%see.write(%d,%s,%d)%s" % (before, at, expr, page, after))
         except DeviceError as e:
             if e.errno_name == "ETIMEDOUT":
                 raise DeviceError("the EEPROM stayed busy after a page write at 0x%04x" % at,
@@ -353,9 +471,46 @@ class Link:
     def mount(self, path="/_eerom_check"):
         """Mount the image with the board's eerom module (which checks everything
         first), list its files, unmount: (MountInfo, [file names])."""
-        info, files = self.run("ee.mount(%r)" % path).strip().splitlines()
+        if self.helper_pending:  # after connect_quick(): eerom itself, no helper needed
+            code = "import os\nprint(eerom.mount(i,%r%s))\nprint(os.listdir(%r))\neerom.umount(%r)" % (
+                path, self.kw, path, path)
+        else:
+            code = "ee.mount(%r)" % path
+        info, files = self._run_ee(code).strip().splitlines()
         fields = attrtuple(info)
         return MountInfo(*(fields.get(f) for f in MountInfo._fields)), sorted(ast.literal_eval(files))
+
+
+class _ProgressStream:
+    """The board's output during eerom.program(), as it arrives: PROGRESS_CODE's lines
+    and page marks to a Progress, and the result line ("= pages changed written
+    rewritten") kept."""
+
+    def __init__(self, progress):
+        self.progress = progress
+        self.text = ""
+        self.result = None
+
+    def feed(self, data):
+        self.text += data.decode(errors="replace")
+        while True:
+            head = self.text
+            if head.startswith("\n"):
+                end = head.find("\n", 1)
+                if end < 0:
+                    return
+                words = head[1:end].split()
+                self.text = head[end + 1:]
+                if words and words[0] == "=":
+                    self.result = tuple(int(w) for w in words[1:] if w.isdigit())
+                elif len(words) == 2 and words[1].isdigit() and self.progress is not None:
+                    self.progress.begin(words[0], int(words[1]))
+            elif head:
+                if self.progress is not None and head[0] in "cwvr":
+                    self.progress.advance(1)
+                self.text = head[1:]
+            else:
+                return
 
 
 def fnv1a(data):
