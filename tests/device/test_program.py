@@ -424,3 +424,21 @@ def test_under_asan_and_ubsan(asan_device, tmp_path):  # noqa: F811
     assert r["completed"] == r["total"]
     r = asan_device.run1(REFUSE_SCRIPT, image(big_app(tmp_path), "m24c64"), img)
     assert r["wrap_kept"] and r["bad"][2] == 0
+
+
+def test_a_header_the_badge_reads_but_eerom_would_not_write(device):
+    """The EEPROM's header has fs_offset 40 on 16-byte pages (the badge does not check
+    its geometry): its page size still bounds the writes, as on the host."""
+    old = Header(0xCA75, 0x1337, "Odd", fs_offset=40, page_size=16, total_size=2048).pack()
+    new = image(EXAMPLE_APP, "m24c64")  # 32-byte pages in its header
+    assert Image.from_bytes(new).header.page_size == 32 and len(new) < 2048
+    r = device.run1(HELPERS + """
+bus = new_bus_of('sim', 'm24c16', ARGS[0])
+bus.log = []
+r = eerom.program(bus, ARGS[1])
+sizes = sorted(set(n for a, n in writes(bus, 256)))
+bus.log = None
+report(r=list(r), sizes=sizes, holds=bus_memory(bus)[:len(ARGS[1])] == ARGS[1])
+""", old + b"\xff" * (2048 - len(old)), new)
+    assert r["r"][3] == 0 and max(r["sizes"]) == 16, r
+    assert r["holds"] is True

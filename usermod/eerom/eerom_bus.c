@@ -271,11 +271,12 @@ int eerom_bus_write(eerom_bus_t *bus, uint32_t memaddr, const uint8_t *buf, size
     if (!eerom_bus_in_range(bus, memaddr, len)) {
         return -MP_EINVAL;
     }
-    // A duck-typed bus runs Python between pages, which could resize (so free) the
+    // A duck-typed bus runs Python between pages, and so may another thread while
+    // eerom_bus_wait_ready() lets go of the GIL: either could resize (so free) the
     // caller's buffer: write from a copy.  `buf` then points at the head of the copy's
     // data and stays in use (the loop indexes it) until the last page, which keeps the
     // copy alive: the GC follows pointers to the head of a block only.
-    if (!eerom_bus_is_native(bus)) {
+    if (!eerom_bus_is_native(bus) || MICROPY_PY_THREAD_GIL) {
         buf = (const uint8_t *)mp_obj_str_get_data(mp_obj_new_bytes(buf, len), &len);
     }
     uint32_t span = eerom_bus_span(bus);

@@ -149,7 +149,11 @@ static size_t eerom_prog_parse(const uint8_t *data, size_t len, eerom_header_t *
     }
     eerom_check_image(err);
     // <= total_size (checked by bounds): no wrap.
-    return eerom_payload_offset(h, sb) + sb->stored_size;
+    size_t need = eerom_payload_offset(h, sb) + sb->stored_size;
+    // Refused before the copy is allocated: a short buffer claiming a large image
+    // gets "truncated", not a MemoryError.
+    eerom_check_image(len < need ? EEROM_ERR_TRUNCATED : EEROM_OK);
+    return need;
 }
 
 // Our copy of the image in `obj`, `len` bytes of it: the buffer is looked up again
@@ -352,11 +356,19 @@ static size_t eerom_prog_verify(eerom_prog_t *p) {
     return eerom_prog_compare(p, PG_WRITTEN, PG_BAD, MP_QSTR_verify, total);
 }
 
-// The EEPROM's current header, if it holds a valid one.
+// The EEPROM's current header, if it holds one the badge reads, as the host takes
+// it: the badge does not check its geometry (fs_offset 32 on 64-byte pages is in the
+// registry), so neither is it required here; its page size is used only when it is
+// one a part can have.
 static bool eerom_prog_current(eerom_prog_t *p, eerom_header_t *cur) {
     uint8_t raw[EEROM_HEADER_SIZE];
     eerom_prog_read(p, 0, raw, EEROM_HEADER_SIZE);
-    return eerom_header_parse(raw, cur) == EEROM_OK;
+    eerom_err_t err = eerom_header_parse(raw, cur);
+    return err == EEROM_OK || err == EEROM_ERR_HEADER_GEOMETRY; // the fields are filled in
+}
+
+static bool eerom_prog_page_ok(uint32_t page) {
+    return page >= 8 && page <= 512 && (page & (page - 1)) == 0;
 }
 
 static mp_obj_t eerom_program(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
@@ -406,7 +418,8 @@ static mp_obj_t eerom_program(size_t n_args, const mp_obj_t *pos_args, mp_map_t 
     }
     if (page == 0) {
         // Writing in smaller pages is always safe.
-        page = have_cur && cur.page_size < h.page_size ? cur.page_size : h.page_size;
+        page = have_cur && eerom_prog_page_ok(cur.page_size) && cur.page_size < h.page_size
+            ? cur.page_size : h.page_size;
     }
     p.page = page;
     if (args[ARG_keep_fill].u_bool && have_cur && cur.fs_offset == h.fs_offset && h.fs_offset > EEROM_HEADER_SIZE) {
