@@ -230,3 +230,17 @@ report(greeting=app and app.greeting, kind=bh.manager.hexpansion_kinds.get(1),
     res = r.result
     assert res["greeting"] == "HELLO FROM PORT!" and res["kind"] == "littlefs", r.output
     assert res["messages"] == ["InfraRed"]
+
+
+def test_the_developers_mount_script_mounts_both_kinds(patched_badge, images, tmp_path):
+    r = run_badge(patched_badge, """
+plug(1, "eerom")
+plug(2, "lfs")
+plug(3, "damaged")
+import scripts.mount_hexpansions
+report(mounts=mounts(), one=sorted(os.listdir("/hexpansion_1")), two=sorted(os.listdir("/hexpansion_2")))
+""", images=images, root=tmp_path)
+    res = r.result
+    assert res["mounts"] == ["/", "/hexpansion_1", "/hexpansion_2"]
+    assert res["one"] == ["app.mpy", "greeting.txt", "util.mpy"] and res["two"] == ["app.py", "greeting.txt", "util.py"]
+    assert "Refused the eerom image of hexpansion 3: (8, 'eerom: payload-crc" in r.output, r.output
