@@ -36,8 +36,7 @@
 // invalidated), or the new one (stopped while verifying); a rerun completes it.
 //
 // Where it differs from the host, it knows better: the bus's capacity is what
-// eerom_bus_capacity() says (the host assumes 2 KiB or 64 KiB); a current header
-// counts only if it passes every check of eerom_header_parse(); the invalidate value
+// eerom_bus_capacity() says (the host assumes 2 KiB or 64 KiB); the invalidate value
 // is chosen to differ from what the probed addresses hold, not drawn at random.
 //
 // The image is copied first and the copy is what is written: the progress callback
