@@ -1,6 +1,7 @@
 """`eerom flash` and friends, end to end: the real CLI and mpremote's serial transport
 against the qemu ARM firmware, whose fake native I2C bus holds the EEPROM."""
 
+import io
 import os
 import random
 import re
@@ -16,6 +17,7 @@ from board import QemuBoard
 from conftest import EXAMPLE_APP, build_image, qemu_firmware
 
 from eerom import builder, flash, planner
+from eerom import link as link_mod
 from eerom.errors import DeviceError
 from eerom.link import digest
 from eerom.parts import custom_part, get_part
@@ -580,3 +582,30 @@ def test_the_board_writes_the_image_itself(board, tmp_path, layout):
     assert changed[1] == sum(len(st.pieces) for st in planner.plan(v2, 32, want, 32, 24)) > 0
     assert changed[2] == changed[1] + 1  # and the 4-byte invalidation
     assert board.mount_and_run() == ("ok", "Hello again (hexpansion port ?)")
+
+
+def test_a_board_short_of_ram_for_the_whole_image_gets_host_writes(board, tmp_path, monkeypatch):
+    """When the command that carries the image to eerom.program() fails with a
+    MemoryError smaller than the inflated image (the board holds the whole image
+    several times over), nothing has been written: flash_image() says so and writes
+    page by page from the host instead.  (A MemoryError for the inflated image is the
+    image's: the board refuses it, test_a_board_that_refuses_the_flashed_image...)"""
+    data = build_image(app_copy(tmp_path / "1"), "m24c64", name="Hello").image.to_bytes()
+    board.attach("m24c64")
+    calls = []
+
+    def out_of_memory(self, size, runs, force=False, progress=None):
+        calls.append(size)
+        self.run("raise MemoryError")  # as the parser or a2b_base64 raise it, carrying the image
+    monkeypatch.setattr(link_mod.Link, "program", out_of_memory)
+    notes = io.StringIO()
+    s = flash.Session(board.port, "machine.I2C(1)", program=True, image=data)
+    try:
+        assert s.on_board
+        _, result = flash.flash_image(s, data, Progress(notes, enabled=True))
+    finally:
+        s.close()
+    assert calls == [len(data)]
+    assert "too little RAM to write the image itself" in notes.getvalue()
+    assert result.written > 0 and board.memory()[:len(data)] == data
+    assert board.mount_and_run()[0] == "ok"

@@ -15,6 +15,7 @@ EEPROM, checks the whole image, and writes and verifies as program() here does.
 """
 
 import os
+import re
 import time
 
 from . import planner
@@ -246,7 +247,14 @@ def flash_image(session, data, progress, force=False, dictionary=None):
         page = current.page_size  # writing in smaller pages is always safe
     session.page = page
     if session.on_board:
-        return image, program_on_board(session, image, data, progress, force)
+        try:
+            return image, program_on_board(session, image, data, progress, force)
+        except BoardOutOfMemory:
+            # eerom.program() allocates all it needs before its first write, and the
+            # exec that calls it holds the whole image: nothing was written.  The
+            # host's route needs a page's worth of RAM on the board.
+            progress.note("the board has too little RAM to write the image itself: "
+                          "the host writes it page by page")
     data = keep_fill(session, image, data)
     result = program(session, data, progress, image.header.fs_offset, image.superblock.sb_size)
     return image, result
@@ -313,6 +321,8 @@ def program_on_board(session, image, data, progress, force=False):
             pages, changed, written, rewritten = link.program(
                 len(data), [(a, data[a:b]) for a, b in runs], force, progress)
         except DeviceError as e:
+            if _short_of_ram_to_carry(e, image):
+                raise BoardOutOfMemory() from None
             raise _board_error(e, len(data)) from None
         result.pages, result.changed, result.written, result.rewritten = pages, changed, written, rewritten
         result.steps = 1
@@ -320,6 +330,22 @@ def program_on_board(session, image, data, progress, force=False):
     result.wire_bytes = link.wire_bytes
     result.seconds = time.monotonic() - began
     return result
+
+
+class BoardOutOfMemory(Exception):
+    """The command that carries the image to eerom.program() ran out of RAM on the
+    board: before any write."""
+
+
+def _short_of_ram_to_carry(e, image):
+    """Whether the board's MemoryError came from carrying the image (the command's text,
+    the decoded bytes, program()'s copy), not from inflating it for the check: an image
+    whose inflated size does not fit would not mount either, and is refused."""
+    text = getattr(e, "device_message", "") or str(e)
+    if "MemoryError" not in text:
+        return False
+    m = re.search(r"allocating (\d+) bytes", text)
+    return m is None or int(m.group(1)) < image.superblock.image_size
 
 
 def _differing(link, data, n, piece, at=0):
@@ -335,8 +361,6 @@ def _differing(link, data, n, piece, at=0):
 
 def _board_error(e, length):
     """The error for an OSError eerom.program() raised (its message names the check)."""
-    import re
-
     text = getattr(e, "device_message", "") or str(e)
     m = re.search(r"eerom: this part holds (\d+) B", text) or re.search(r"eerom: the bus addresses (\d+) B", text)
     if m:
@@ -360,7 +384,7 @@ def _board_error(e, length):
     if "MemoryError" in text or re.search(r"eerom: [a-z-]+:", text):
         return DeviceError("the board refuses the image before writing anything: %s" % text,
                            hint="its eerom module checks more than the host can (an older module, or "
-                                "too little RAM for the inflated image?)")
+                                "too little RAM for the inflated image?); --host-writes needs less RAM")
     return e
 
 

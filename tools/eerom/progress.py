@@ -28,6 +28,12 @@ class Progress:
         self.fields.update(fields)
         self.show()
 
+    def note(self, text):
+        """A line of its own between the progress lines (a change of plan)."""
+        if self.enabled:
+            self.stream.write(("\r\x1b[K" if self.tty else "") + text + "\n")
+            self.stream.flush()
+
     def line(self):
         width = 24
         frac = self.done / self.total if self.total else 1.0
