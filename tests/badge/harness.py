@@ -116,7 +116,7 @@ sys.path[:] = ['', '/harness', '/fakes', '/modules', '/modules/lib', '/lib']
 import badgeharness as bh
 bh.boot()
 from badgeharness import (start_manager, start_eventbus, insert, plug, remove, emit,
-    run_for, settle, events, event_log, state, mounts, modules, image, report)
+    run_for, settle, events, event_log, state, mounts, modules, image, report, hexpansions_detail)
 import asyncio, json, eeprom_sim, machine, egpio
 """
 

@@ -42,22 +42,16 @@ def serve(tmp_path, images, eerom=True, tarball=True):
 
 
 UPDATE = """
-from firmware_apps.hexpansionfw import HexpansionDetail, HexpansionInfoApp
 start_manager()
 bus = insert(2, %(image)r)
 settle()
 old = bh.manager.hexpansion_apps.get(2)
-detail = HexpansionDetail(2, HexpansionInfoApp(), bh.manager.hexpansion_headers[2])
-messages = []
-async def render_update():
-    if detail.dialog is not None and getattr(detail.dialog, "message", None) not in messages[-1:]:
-        messages.append(detail.dialog.message)
-detail.render_update = render_update
+detail = hexpansions_detail(2, bh.manager.hexpansion_headers[2])
 n = len(events)
 asyncio.run(detail._update_wrapper())
 settle()
 app = bh.manager.hexpansion_apps.get(2)
-out = dict(old=old and old.greeting, new=app and app.greeting, events=event_log()[n:], messages=messages,
+out = dict(old=old and old.greeting, new=app and app.greeting, events=event_log()[n:], messages=detail.messages,
            kind=bh.manager.hexpansion_kinds.get(2), listing=sorted(os.listdir("/hexpansion_2")),
            header=machine.I2C(2).readfrom_mem(0x50, 0, 32, addrsize=8),
            root=sorted(f for f in os.listdir("/") if not f in ("modules", "fakes", "lib", "harness", "harness_data")))
@@ -150,7 +144,6 @@ def test_update_of_a_littlefs_hexpansion_without_an_eerom_image_is_unchanged(pat
 
 
 RESET = """
-from firmware_apps.hexpansionfw import HexpansionDetail, HexpansionInfoApp
 start_manager()
 bus = insert(1, %(image)r)
 settle()
@@ -159,10 +152,7 @@ if bh.manager.hexpansion_apps.get(1):
         f.write("x")
 saved = sorted(os.listdir("/hexpansion_data")) if "hexpansion_data" in os.listdir("/") else []
 n = len(events)
-detail = HexpansionDetail(1, HexpansionInfoApp(), bh.manager.hexpansion_headers.get(1))
-async def render_update():
-    pass
-detail.render_update = render_update
+detail = hexpansions_detail(1, bh.manager.hexpansion_headers.get(1))
 detail._values["vid"] = 0xCA75
 detail._values["pid"] = 0x1337
 if detail.header is None:

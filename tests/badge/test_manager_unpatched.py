@@ -142,16 +142,11 @@ report(ok=hasattr(fw, "HexpansionDetail"), url=fw._FIRMWARE_URL)
 
 UPDATE_SCRIPT = """
 import settings
-from firmware_apps.hexpansionfw import HexpansionDetail, HexpansionInfoApp
 start_manager()
 insert(2, "lfs")
 settle()
 old = bh.manager.hexpansion_apps[2].greeting
-info = HexpansionInfoApp()
-detail = HexpansionDetail(2, info, bh.manager.hexpansion_headers[2])
-async def render_update():
-    pass
-detail.render_update = render_update
+detail = hexpansions_detail(2, bh.manager.hexpansion_headers[2])
 n = len(events)
 asyncio.run(detail._update_wrapper())
 settle()
@@ -226,16 +221,11 @@ report(start=event_log("RequestStartAppEvent"), greeting=app.greeting, state=sta
 
 
 RESET_SCRIPT = """
-from firmware_apps.hexpansionfw import HexpansionDetail, HexpansionInfoApp
 start_manager()
 insert(1, "blank")
 settle()
 n = len(events)
-info = HexpansionInfoApp()
-detail = HexpansionDetail(1, info, None)  # no header: the "Search..." menu
-async def render_update():
-    pass
-detail.render_update = render_update
+detail = hexpansions_detail(1)  # no header: the "Search..." menu
 detail._values["vid"] = 0xCA75
 detail._values["pid"] = 0x1337
 asyncio.run(detail.search_handler(None))  # "Search...": the registry's .json -> detail.header
@@ -317,14 +307,10 @@ def test_stock_update_of_an_eerom_hexpansion_stores_a_driver_that_never_runs(bad
     (serve / "firmware_0xca75_0x1337.tar.gz").write_bytes(registry_tarball(FILES))
     with http_server(serve) as base:
         r = run_badge(badge_dir, """
-from firmware_apps.hexpansionfw import HexpansionDetail, HexpansionInfoApp
 start_manager()
 bus = insert(2, "img")
 settle()
-detail = HexpansionDetail(2, HexpansionInfoApp(), bh.manager.hexpansion_headers[2])
-async def render_update():
-    pass
-detail.render_update = render_update
+detail = hexpansions_detail(2, bh.manager.hexpansion_headers[2])
 n = len(events)
 asyncio.run(detail._update_wrapper())
 settle()

@@ -259,6 +259,24 @@ def state():
     return out
 
 
+def hexpansions_detail(port, header=None):
+    """The Hexpansions app's page for `port` (firmware_apps.hexpansionfw), as its menu
+    opens it, rendering nothing: what its dialogs show is kept in .messages, in order,
+    each once.  Drive it with asyncio.run(detail._update_wrapper()) and the like."""
+    from firmware_apps.hexpansionfw import HexpansionDetail, HexpansionInfoApp
+
+    detail = HexpansionDetail(port, HexpansionInfoApp(), header)
+    detail.messages = []
+
+    async def render_update():
+        message = getattr(detail.dialog, "message", None)
+        if message is not None and message not in detail.messages[-1:]:
+            detail.messages.append(message)
+
+    detail.render_update = render_update
+    return detail
+
+
 def report(**kw):
     """Send values back to the host: one JSON line, parsed into Result.results.
     Values go through jsonable() (bytes become {"bytes": hex}, objects a description)."""
