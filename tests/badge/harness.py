@@ -83,6 +83,9 @@ egpio:
   "kinds" from a hexpansion_kinds dict when the manager has one).
 - mounts(): mounted paths.  modules(prefix): sys.modules keys with that prefix.
 - image(name): the bytes of an images= entry.
+- hexpansions_detail(port, header=None): the Hexpansions app's page for a port, with
+  a render_update that renders nothing and keeps its dialogs' messages in .messages;
+  drive it with asyncio.run(detail._update_wrapper()) and the like.
 - report(**values): one JSON line, becomes an entry of Result.results (values pass
   through bh.jsonable: bytes become {"bytes": hex}, other objects a description).
 """
